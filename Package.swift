@@ -1,0 +1,53 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Hot numerical code is compiled for AVX2 + FMA (x86-64-v3); without it Swift's SIMD types
+/// fall back to libm calls and never vectorise.
+let fastMath: [SwiftSetting] = [
+    .unsafeFlags(["-Xcc", "-march=x86-64-v3", "-enforce-exclusivity=unchecked"]),
+]
+
+let package = Package(
+    name: "mstrain",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "mstrain-dist", targets: ["mstrain-dist"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // Native libraries: one module map and one shim header each.
+        .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c",
+                       providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5-serial",
+                       providers: [.apt(["libhdf5-dev"])]),
+
+        .target(name: "MSTensor", dependencies: ["COpenBLAS"], swiftSettings: fastMath),
+        .target(name: "MSKernels", dependencies: ["MSTensor"], swiftSettings: fastMath),
+        .target(name: "MSNN", dependencies: ["MSTensor", "MSKernels"], swiftSettings: fastMath),
+        .target(name: "MSOptim", dependencies: ["MSTensor"], swiftSettings: fastMath),
+        .target(name: "MSData", dependencies: ["MSTensor", "CHDF5"], swiftSettings: fastMath),
+        .executableTarget(
+            name: "mstrain-dist",
+            dependencies: [
+                "MSTensor", "MSKernels", "MSNN", "MSOptim", "MSData",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: fastMath),
+
+        // Fixture loading and finite-difference helpers shared by the test targets.
+        .target(name: "MSTestSupport", dependencies: ["MSTensor"]),
+
+        .testTarget(name: "MSTensorTests", dependencies: ["MSTensor"]),
+        .testTarget(name: "MSKernelsTests", dependencies: ["MSTestSupport", "MSTensor", "MSKernels"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "MSNNTests", dependencies: ["MSTestSupport", "MSTensor", "MSKernels", "MSNN"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "MSOptimTests", dependencies: ["MSTestSupport", "MSTensor", "MSOptim"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "MSDataTests", dependencies: ["MSTestSupport", "MSTensor", "MSData"]),
+    ]
+)
