@@ -15,6 +15,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         // Native libraries: one module map and one shim header each.
@@ -24,16 +25,23 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5-serial",
                        providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
 
-        .target(name: "MSTensor", dependencies: ["COpenBLAS"], swiftSettings: fastMath),
+        .target(name: "MSTensor", dependencies: ["COpenBLAS", "CMalloc"], swiftSettings: fastMath),
         .target(name: "MSKernels", dependencies: ["MSTensor"], swiftSettings: fastMath),
         .target(name: "MSNN", dependencies: ["MSTensor", "MSKernels"], swiftSettings: fastMath),
         .target(name: "MSOptim", dependencies: ["MSTensor"], swiftSettings: fastMath),
         .target(name: "MSData", dependencies: ["MSTensor", "CHDF5"], swiftSettings: fastMath),
+        .target(name: "MSTasks", dependencies: ["MSTensor", "MSKernels"], swiftSettings: fastMath),
+        .target(name: "MSMultiscale", dependencies: ["MSTensor", "MSKernels", "MSNN", "MSTasks"], swiftSettings: fastMath),
+        .target(name: "MSTrain",
+                dependencies: ["MSTensor", "MSKernels", "MSNN", "MSOptim", "MSData", "MSTasks", "MSMultiscale",
+                               .product(name: "Yams", package: "Yams")],
+                swiftSettings: fastMath),
         .executableTarget(
             name: "mstrain-dist",
             dependencies: [
-                "MSTensor", "MSKernels", "MSNN", "MSOptim", "MSData",
+                "MSTensor", "MSKernels", "MSNN", "MSOptim", "MSData", "MSTasks", "MSMultiscale", "MSTrain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fastMath),
@@ -49,5 +57,10 @@ let package = Package(
         .testTarget(name: "MSOptimTests", dependencies: ["MSTestSupport", "MSTensor", "MSOptim"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "MSDataTests", dependencies: ["MSTestSupport", "MSTensor", "MSData"]),
+        .testTarget(name: "MSTasksTests", dependencies: ["MSTestSupport", "MSTensor", "MSKernels", "MSTasks"]),
+        .testTarget(name: "MSMultiscaleTests",
+                    dependencies: ["MSTestSupport", "MSTensor", "MSKernels", "MSNN", "MSTasks", "MSMultiscale"]),
+        .testTarget(name: "MSTrainTests",
+                    dependencies: ["MSTestSupport", "MSTensor", "MSNN", "MSOptim", "MSData", "MSTasks", "MSMultiscale", "MSTrain"]),
     ]
 )

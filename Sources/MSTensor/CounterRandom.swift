@@ -44,6 +44,7 @@ public struct CounterRandom: RandomNumberGenerator, Sendable {
     }
 
     /// The Philox-4x32-10 bijection of one 128-bit counter under a 64-bit key.
+    @inlinable
     public static func philox(counter: SIMD4<UInt32>, key: SIMD2<UInt32>) -> SIMD4<UInt32> {
         let m0: UInt64 = 0xD251_1F53, m1: UInt64 = 0xCD9E_8D57
         let w0: UInt32 = 0x9E37_79B9, w1: UInt32 = 0xBB67_AE85
@@ -61,6 +62,7 @@ public struct CounterRandom: RandomNumberGenerator, Sendable {
     }
 
     /// The block at `position` of this generator's stream, without advancing.
+    @inlinable
     public func block(at position: UInt64) -> SIMD4<UInt32> {
         let counter = SIMD4<UInt32>(UInt32(truncatingIfNeeded: position), UInt32(truncatingIfNeeded: position >> 32),
                                     UInt32(truncatingIfNeeded: stream), UInt32(truncatingIfNeeded: stream >> 32))

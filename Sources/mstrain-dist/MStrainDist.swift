@@ -1,4 +1,5 @@
 import ArgumentParser
+import MSTensor
 
 /// The `mstrain-dist` command: multiscale training of convolutional networks.
 @main
@@ -6,5 +7,10 @@ struct MStrainDist: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mstrain-dist",
         abstract: "Multiscale training of convolutional networks (multilevel gradient estimation, Full-Multiscale).",
-        subcommands: [DataCommand.self, BenchCommand.self])
+        subcommands: [TrainCommand.self, EvalCommand.self, DataCommand.self, BenchCommand.self])
+
+    static func main() {
+        AllocatorTuning.retainFreedMemory()
+        main(nil)
+    }
 }

@@ -1,0 +1,64 @@
+/// Everything that can go wrong with dataset files, import sources and generator options.
+///
+/// Each message is one line that names the file (and the object inside it), says what is
+/// wrong and what to do about it.
+public enum DataError: Error, Equatable, CustomStringConvertible {
+    /// Nothing exists at `path`.
+    case missingFile(path: String)
+    /// `path` exists but is not an HDF5 file.
+    case notHDF5(path: String)
+    /// A file could not be created, renamed or removed.
+    case cannotWrite(path: String, reason: String)
+    /// The file has no group, dataset or attribute at `object`.
+    case missingObject(file: String, object: String, hint: String)
+    /// An image dataset is not 4-dimensional `[N, C, H, W]`.
+    case wrongRank(file: String, dataset: String, shape: [Int])
+    /// An image dataset has `C` other than 1 or 3.
+    case unsupportedChannels(file: String, dataset: String, shape: [Int])
+    /// `H` or `W` is not divisible by `2^(levels − 1)`, so the coarsest level is not a whole mesh.
+    case indivisibleSize(file: String, dataset: String, shape: [Int], levels: Int)
+    /// An image dataset holds no sample.
+    case emptySplit(file: String, dataset: String)
+    /// A dataset or attribute has an element type this program does not read.
+    case unsupportedElementType(file: String, object: String, found: String)
+    /// An HDF5 call failed for another reason.
+    case hdf5Failure(file: String, operation: String, object: String)
+    /// A generator or import option is out of range.
+    case invalidOption(String)
+    /// An import source has a format this program does not read (yet).
+    case unsupportedSource(path: String, reason: String)
+    /// An import source could be read but its content is not what its format promises.
+    case malformedSource(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .missingFile(let path):
+            return "\(path): no such file. Check the path, or create a dataset with `mstrain-dist data synth` or `mstrain-dist data import`."
+        case .notHDF5(let path):
+            return "\(path): not an HDF5 file. Datasets are HDF5 files written by `mstrain-dist data synth` or `mstrain-dist data import`."
+        case .cannotWrite(let path, let reason):
+            return "\(path): cannot write (\(reason)). Check that the folder exists, is writable and has free space."
+        case .missingObject(let file, let object, let hint):
+            return "\(file): has no \(object). \(hint)"
+        case .wrongRank(let file, let dataset, let shape):
+            return "\(file):\(dataset): expected 4 axes [N, C, H, W], found shape \(shape). Re-import the images with `mstrain-dist data import`."
+        case .unsupportedChannels(let file, let dataset, let shape):
+            return "\(file):\(dataset): expected 1 or 3 channels (C in [N, C, H, W]), found shape \(shape). Convert the images to grey or RGB and re-import them."
+        case .indivisibleSize(let file, let dataset, let shape, let levels):
+            let factor = 1 << (levels - 1)
+            return "\(file):\(dataset): H and W of shape \(shape) must be divisible by 2^(levels−1) = \(factor) for \(levels) levels. Use fewer levels or re-import with `--size` a multiple of \(factor)."
+        case .emptySplit(let file, let dataset):
+            return "\(file):\(dataset): holds no sample. Write at least one image into this split (for example `--valid-count 1` with `data synth`)."
+        case .unsupportedElementType(let file, let object, let found):
+            return "\(file):\(object): element type \(found) is not supported. Image datasets are uint8 (0..255) or float32 (0..1)."
+        case .hdf5Failure(let file, let operation, let object):
+            return "\(file): HDF5 failed to \(operation) \(object). The file may be damaged, truncated or on a full disk; inspect it with `h5dump -H` or write it again."
+        case .invalidOption(let message):
+            return message
+        case .unsupportedSource(let path, let reason):
+            return "\(path): \(reason)"
+        case .malformedSource(let path, let reason):
+            return "\(path): \(reason). The source is damaged or not in the format its name suggests."
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import MSKernels
+import MSNN
+import MSTasks
+import MSTensor
+
+/// Supplies degraded examples at the data's finest mesh. Which images a step uses and every
+/// random draw of their degradation must depend only on `(seed, step, level, sample index)`,
+/// so that the estimate does not depend on how samples are split between processes.
+public protocol ExampleSource {
+    /// Examples `samples` of the term at `level` in global step `step`, at the finest mesh,
+    /// with one identifier per sample (used for dropout masks).
+    func examples(step: Int, level: Int, samples: Range<Int>) throws -> (batch: DegradedBatch, sampleIDs: [UInt64])
+}
+
+/// Loss sums of one term over the samples one process evaluated: `Σ_s ℓ_s` at the fine and
+/// (for a correction) the coarse level, where `ℓ_s` is sample `s`'s mean squared error.
+public struct TermLoss: Hashable, Sendable, Codable {
+    public var level: Int
+    public var fineLossSum: Double
+    public var coarseLossSum: Double
+    public var count: Int
+
+    public init(level: Int, fineLossSum: Double = 0, coarseLossSum: Double = 0, count: Int = 0) {
+        self.level = level
+        self.fineLossSum = fineLossSum
+        self.coarseLossSum = coarseLossSum
+        self.count = count
+    }
+}
+
+/// The multilevel gradient estimator of method.md section 2:
+///
+///     ĝ = Σ_{terms} (1/N_t) Σ_{s ∈ B_t} [∇ℓ(f(R^ℓ u_s), R^ℓ y_s) − ∇ℓ(f(R^{ℓ+1} u_s), R^{ℓ+1} y_s)]
+///
+/// where the coarse half is present only for correction terms. Both halves of a correction
+/// use the same degraded sample (the coarse input is the restriction of the fine input);
+/// different terms draw different samples. Gradients are *accumulated* into
+/// `model.parameters.gradients`; zeroing them is the caller's job.
+public final class MultilevelEstimator {
+    public let model: Model
+    public let restriction: Restriction
+    /// When true the prediction is `input + f(input)` (super-resolution's residual learning).
+    public let residual: Bool
+    /// Largest number of samples evaluated in one forward/backward (bounds memory).
+    public let microBatch: Int
+    /// Seed for dropout inside the network.
+    public let seed: UInt64
+
+    public init(model: Model, restriction: Restriction, residual: Bool = false, microBatch: Int = 8, seed: UInt64 = 0) {
+        precondition(microBatch > 0, "microBatch must be positive")
+        self.model = model
+        self.restriction = restriction
+        self.residual = residual
+        self.microBatch = microBatch
+        self.seed = seed
+    }
+
+    /// Adds the contribution of `samples` (a subset of `0..<term.batchSize`) of `term` at
+    /// `step`, each weighted `±1/term.batchSize`.
+    public func accumulate(term: EstimatorTerm, samples: Range<Int>, step: Int, source: ExampleSource) throws -> TermLoss {
+        precondition(samples.lowerBound >= 0 && samples.upperBound <= term.batchSize,
+                     "samples \(samples) outside the term's batch 0..<\(term.batchSize)")
+        var result = TermLoss(level: term.level)
+        var start = samples.lowerBound
+        while start < samples.upperBound {
+            let chunk = start..<min(start + microBatch, samples.upperBound)
+            let (batch, ids) = try source.examples(step: step, level: term.level, samples: chunk)
+            let weight = Float(chunk.count) / Float(term.batchSize)
+            let context = ForwardContext(training: true, seed: seed, sampleIDs: ids)
+            let fineInput = restriction(batch.input, times: term.level)
+            let fineTarget = restriction(batch.target, times: term.level)
+            result.fineLossSum += try evaluate(fineInput, fineTarget, time: batch.time, weight: weight, context: context)
+                * Double(chunk.count)
+            if term.isCorrection {
+                result.coarseLossSum += try evaluate(restriction(fineInput), restriction(fineTarget), time: batch.time,
+                                                     weight: -weight, context: context) * Double(chunk.count)
+            }
+            result.count += chunk.count
+            start = chunk.upperBound
+        }
+        return result
+    }
+
+    /// Every term of `plan` over all its samples (one process).
+    public func estimate(plan: EstimatorPlan, step: Int, source: ExampleSource) throws -> [TermLoss] {
+        try plan.terms.map { try accumulate(term: $0, samples: 0..<$0.batchSize, step: step, source: source) }
+    }
+
+    /// The prediction for `input` (with the residual added back when `residual`).
+    public func predict(_ input: Tensor, time: [Float], context: ForwardContext) throws -> Tensor {
+        let output = try model.forward(input, time: time, context: context).output
+        return residual ? output + input : output
+    }
+
+    /// Forward, mean squared error and backward with the loss scaled by `weight`;
+    /// returns the mean loss of the chunk.
+    private func evaluate(_ input: Tensor, _ target: Tensor, time: [Float], weight: Float, context: ForwardContext) throws -> Double {
+        let (output, pullback) = try model.forward(input, time: time, context: context)
+        let prediction = residual ? output + input : output
+        let loss = MSELoss.forward(prediction: prediction, target: target)
+        pullback(MSELoss.backward(prediction: prediction, target: target, scale: weight))
+        return loss
+    }
+}

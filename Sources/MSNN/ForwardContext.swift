@@ -1,0 +1,29 @@
+/// What a forward pass needs to know besides its input.
+public struct ForwardContext: Sendable {
+    /// Dropout is active only in training.
+    public var training: Bool
+    /// Seed of the run; dropout masks are drawn from `(seed, sampleIDs[b], layer tag)`.
+    public var seed: UInt64
+    /// One identifier per batch element that names the sample globally (for example a
+    /// stream id derived from step, level and sample index), so that random draws inside the
+    /// network do not depend on where a sample sits in a batch or on which process runs it.
+    public var sampleIDs: [UInt64]
+
+    public init(training: Bool, seed: UInt64 = 0, sampleIDs: [UInt64]) {
+        self.training = training
+        self.seed = seed
+        self.sampleIDs = sampleIDs
+    }
+
+    /// Evaluation context for a batch of `count` samples (no dropout).
+    public static func evaluation(count: Int) -> ForwardContext {
+        ForwardContext(training: false, sampleIDs: (0..<count).map(UInt64.init))
+    }
+}
+
+/// A stable 64-bit tag for a parameter path or layer name (FNV-1a).
+func stableTag(_ name: String) -> UInt64 {
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in name.utf8 { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+    return h
+}

@@ -1,0 +1,35 @@
+import Foundation
+import MSData
+
+/// The built-in default data: dead-leaves images with detail at the native resolution,
+/// generated once and cached, so that `mstrain-dist train` runs with no data option.
+public enum DefaultDataset {
+    public static let size = 64
+    public static let trainCount = 2048
+    public static let validCount = 256
+    public static let seed: UInt64 = 2025
+
+    /// The cache folder: `$MSTRAIN_CACHE_DIR`, else `$XDG_CACHE_HOME/mstrain`, else `~/.cache/mstrain`.
+    public static var cacheDirectory: String {
+        let environment = ProcessInfo.processInfo.environment
+        if let explicit = environment["MSTRAIN_CACHE_DIR"], !explicit.isEmpty { return explicit }
+        let base = environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? (NSHomeDirectory() as NSString).appendingPathComponent(".cache")
+        return (base as NSString).appendingPathComponent("mstrain")
+    }
+
+    /// The cached file's path, generating it first if it does not exist.
+    public static func ensure(log: (String) -> Void) throws -> String {
+        let directory = cacheDirectory
+        let path = (directory as NSString).appendingPathComponent("deadleaves-native-\(size)-seed\(seed).h5")
+        if FileManager.default.fileExists(atPath: path) { return path }
+        do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        catch { throw DataError.cannotWrite(path: directory, reason: "cannot create the cache folder; set MSTRAIN_CACHE_DIR") }
+        log("generating the default dataset (dead leaves, \(trainCount)+\(validCount) images of \(size)×\(size)) into \(path)")
+        let generator = try DeadLeaves(size: size, channels: 3, seed: seed, regime: .native)
+        try AtomicOutput.write(to: path) { temporary in
+            try generator.writeDataset(to: temporary, counts: [.train: trainCount, .valid: validCount])
+        }
+        return path
+    }
+}

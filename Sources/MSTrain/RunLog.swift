@@ -1,0 +1,91 @@
+import Foundation
+import MSMultiscale
+
+/// One term's mean losses in a step.
+public struct TermRecord: Codable, Equatable, Sendable {
+    public var level: Int
+    /// Mean loss of the term's samples at `level`.
+    public var fine: Double
+    /// Mean loss of the same samples at `level + 1` (corrections only).
+    public var coarse: Double?
+    public var samples: Int
+}
+
+/// One line of the run's `log.jsonl`.
+public struct StepRecord: Codable, Equatable, Sendable {
+    public var step: Int
+    public var stage: Int
+    public var learningRate: Float
+    /// Mean loss at the finest level of the step's first term.
+    public var loss: Double
+    public var terms: [TermRecord]
+    public var workUnits: Double
+    public var cumulativeWorkUnits: Double
+    /// Wall-clock seconds since training started (set-up excluded).
+    public var seconds: Double
+    public var skipped: Bool
+    public var validation: ValidationMetrics?
+}
+
+/// Appends JSON lines to a file, flushing each line so that a crash loses nothing written.
+public final class JSONLinesWriter {
+    private let handle: FileHandle
+    private let encoder: JSONEncoder
+
+    public init(path: String) throws {
+        guard FileManager.default.createFile(atPath: path, contents: nil),
+              let handle = FileHandle(forWritingAtPath: path) else {
+            throw RunDirectoryError.unwritable(path)
+        }
+        self.handle = handle
+        encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    }
+
+    public func append<T: Encodable>(_ record: T) throws {
+        var data = try encoder.encode(record)
+        data.append(0x0A)
+        try handle.write(contentsOf: data)
+    }
+
+    deinit { try? handle.close() }
+}
+
+/// The files of one run: `config.yaml`, `log.jsonl`, `summary.json`, `weights.h5`.
+public struct RunDirectory: Sendable {
+    public let path: String
+
+    /// Creates the directory (and its parents) if needed.
+    public init(path: String) throws {
+        self.path = path
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { throw RunDirectoryError.notADirectory(path) }
+        } else {
+            do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) }
+            catch { throw RunDirectoryError.unwritable(path) }
+        }
+        guard FileManager.default.isWritableFile(atPath: path) else { throw RunDirectoryError.unwritable(path) }
+    }
+
+    public func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
+
+    /// Writes `text` to `name` atomically (temporary file, then rename).
+    public func write(_ text: String, to name: String) throws {
+        do { try text.write(toFile: file(name), atomically: true, encoding: .utf8) }
+        catch { throw RunDirectoryError.unwritable(file(name)) }
+    }
+}
+
+public enum RunDirectoryError: Error, CustomStringConvertible, Equatable {
+    case notADirectory(String)
+    case unwritable(String)
+
+    public var description: String {
+        switch self {
+        case .notADirectory(let path): return "run directory \(path) exists and is not a directory: choose another --run-directory"
+        case .unwritable(let path): return "cannot write \(path): check that the directory exists, is writable and has free space"
+        }
+    }
+}

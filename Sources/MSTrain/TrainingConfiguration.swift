@@ -1,0 +1,202 @@
+import Foundation
+import MSMultiscale
+import MSNN
+import MSOptim
+import MSTasks
+import Yams
+
+/// Learning-rate schedules over a run.
+public enum LearningRateSchedule: String, CaseIterable, Sendable, Codable {
+    /// One cosine from the peak to the floor over all steps of all stages (the reference's).
+    case cosine
+    /// A cosine restarted at each Full-Multiscale stage, so the finest stage is trained at full rate.
+    case cosinePerStage = "cosine-per-stage"
+    /// The peak rate throughout.
+    case constant
+}
+
+/// Every option of a training run. Loaded from defaults, then a YAML file, then the command
+/// line (later sources override earlier ones); saved as `config.yaml` in the run directory.
+/// Field names are the command-line option names in camelCase.
+public struct TrainingConfiguration: Codable, Equatable, Sendable {
+    // Task and data
+    public var task: TaskKind = .denoise
+    /// HDF5 dataset; nil means the built-in synthetic default (generated once and cached).
+    public var data: String?
+    public var restriction: Restriction = .inject
+
+    // Network
+    public var network: NetworkKind = .unet
+    /// Base width (UNet) or width (ResNet); nil means the network's default.
+    public var width: Int?
+    public var widthMultipliers: [Int] = [1, 2, 4]
+    public var groups: Int = 8
+    public var dropout: Float = 0
+    public var attention: Bool = false
+
+    // Estimator and schedule
+    public var mode: TrainingMode = .fullMultiscale
+    /// Resolutions used (levels 0 … levels−1); Full-Multiscale runs one stage per level.
+    public var levels: Int = 4
+    /// Single: the batch. Multiscale: N_0, the finest level's batch. Full-Multiscale: N, the
+    /// finest stage's batch per level.
+    public var batch: Int = 16
+    /// Multiscale: N_ℓ = N_0·r^ℓ (default 4). Full-Multiscale: the ratio between levels inside a
+    /// stage (default 1, the table of method.md section 3).
+    public var levelRatio: Int?
+    /// Multiscale: explicit per-level batches, finest first (overrides batch and levelRatio).
+    public var levelBatches: [Int]?
+    /// Single and multiscale: the number of steps. Full-Multiscale: T, the finest stage's steps.
+    public var iterations: Int = 250
+    /// Full-Multiscale: explicit steps per stage, coarsest first (overrides iterations).
+    public var stageIterations: [Int]?
+    /// Full-Multiscale: explicit finest-level batch per stage, coarsest first (overrides batch).
+    public var stageBatches: [Int]?
+
+    // Optimizer
+    public var optimizer: OptimizerKind = .adam
+    public var learningRate: Float = 5e-4
+    public var minLearningRate: Float = 1e-6
+    public var learningRateSchedule: LearningRateSchedule = .cosine
+    public var warmupSteps: Int = 0
+    public var momentum: Float = 0.9
+    public var weightDecay: Float?
+
+    // Run
+    public var seed: UInt64 = 0
+    public var runDirectory: String = "runs/default"
+    /// Validate every this many steps (and at the end).
+    public var validateEvery: Int = 100
+    /// Number of validation images (the first ones of the split), each with fixed draws.
+    public var validationCount: Int = 64
+    /// Largest number of samples in one forward/backward.
+    public var microBatch: Int = 8
+    /// Splits up to this size are cached in memory.
+    public var memoryBudgetMB: Int = 2048
+
+    public init() {}
+
+    /// The model options.
+    public var model: ModelConfiguration {
+        get throws {
+            ModelConfiguration(network: network, imageChannels: 3, baseWidth: width, widthMultipliers: widthMultipliers,
+                               groups: groups, dropout: dropout, attention: attention)
+        }
+    }
+
+    /// The stages this configuration runs.
+    public func schedule() throws -> TrainingSchedule {
+        try validate()
+        switch mode {
+        case .single:
+            return .single(batchSize: batch, iterations: iterations)
+        case .multiscale:
+            let batches = levelBatches ?? EstimatorPlan.geometricBatches(finest: batch, ratio: levelRatio ?? 4, levels: levels)
+            return .multiscale(batches: batches, iterations: iterations)
+        case .fullMultiscale:
+            let defaults = TrainingSchedule.fullMultiscale(levels: levels, batchSize: batch, iterations: iterations,
+                                                           levelRatio: levelRatio ?? 1)
+            guard stageIterations != nil || stageBatches != nil else { return defaults }
+            return .fullMultiscale(
+                stageBatches: stageBatches ?? defaults.stages.map { $0.plan.terms[0].batchSize },
+                stageIterations: stageIterations ?? defaults.stages.map(\.iterations),
+                levelRatio: levelRatio ?? 1)
+        }
+    }
+
+    /// The number of resolutions the data must support.
+    public var levelsUsed: Int { mode == .single ? 1 : (mode == .multiscale ? (levelBatches?.count ?? levels) : levels) }
+
+    /// Checks every option a user can get wrong; messages name the option and what to change.
+    public func validate() throws {
+        func fail(_ message: String) -> ConfigurationError { ConfigurationError.invalid(message) }
+        guard levels >= 1 && levels <= 8 else { throw fail("--levels must be between 1 and 8, got \(levels)") }
+        guard batch >= 1 else { throw fail("--batch must be at least 1, got \(batch)") }
+        guard iterations >= 1 else { throw fail("--iterations must be at least 1, got \(iterations)") }
+        if let r = levelRatio, r < 1 { throw fail("--level-ratio must be at least 1, got \(r)") }
+        if let list = levelBatches {
+            guard mode == .multiscale else { throw fail("--level-batches applies to --mode multiscale only") }
+            guard !list.isEmpty, list.allSatisfy({ $0 >= 1 }) else { throw fail("--level-batches must be positive integers, got \(list)") }
+        }
+        for (name, list) in [("--stage-iterations", stageIterations), ("--stage-batches", stageBatches)] {
+            guard let list else { continue }
+            guard mode == .fullMultiscale else { throw fail("\(name) applies to --mode full-multiscale only") }
+            guard list.count == levels else { throw fail("\(name) needs one value per stage (\(levels), from --levels), got \(list.count)") }
+            guard list.allSatisfy({ $0 >= 1 }) else { throw fail("\(name) must be positive integers, got \(list)") }
+        }
+        guard learningRate > 0, learningRate.isFinite else { throw fail("--learning-rate must be positive, got \(learningRate)") }
+        guard minLearningRate >= 0, minLearningRate <= learningRate else {
+            throw fail("--min-learning-rate must be in [0, --learning-rate], got \(minLearningRate)")
+        }
+        guard warmupSteps >= 0 else { throw fail("--warmup-steps must not be negative, got \(warmupSteps)") }
+        guard (0..<1).contains(momentum) else { throw fail("--momentum must be in [0, 1), got \(momentum)") }
+        if let decay = weightDecay, decay < 0 { throw fail("--weight-decay must not be negative, got \(decay)") }
+        guard validateEvery >= 1 else { throw fail("--validate-every must be at least 1, got \(validateEvery)") }
+        guard validationCount >= 1 else { throw fail("--validation-count must be at least 1, got \(validationCount)") }
+        guard microBatch >= 1 else { throw fail("--micro-batch must be at least 1, got \(microBatch)") }
+        guard memoryBudgetMB >= 0 else { throw fail("--memory-budget-mb must not be negative, got \(memoryBudgetMB)") }
+        guard !runDirectory.isEmpty else { throw fail("--run-directory must not be empty") }
+        try model.validate()
+        if network == .espcn && task != .superres {
+            throw fail("--network espcn is the super-resolution network; use it with --task superres")
+        }
+    }
+
+    /// The configuration as YAML (the format of `--config` files and of the run's `config.yaml`).
+    public func yaml() throws -> String { try YAMLEncoder().encode(self) }
+
+    /// Reads a YAML configuration file; keys missing from the file keep their defaults.
+    public static func load(yamlFile path: String) throws -> TrainingConfiguration {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ConfigurationError.unreadable(path)
+        }
+        return try parse(yaml: text, source: path)
+    }
+
+    /// Parses YAML configuration text; `source` names it in error messages.
+    public static func parse(yaml text: String, source path: String) throws -> TrainingConfiguration {
+        do {
+            guard let fileNode = try Yams.compose(yaml: text) else { return TrainingConfiguration() }
+            guard case .mapping(let fileMapping) = fileNode else {
+                throw ConfigurationError.malformed(file: path, reason: "expected a mapping of option names to values")
+            }
+            guard case .mapping(var merged)? = try Yams.compose(yaml: try TrainingConfiguration().yaml()) else {
+                preconditionFailure("the default configuration encodes to a YAML mapping")
+            }
+            let known = Set(merged.keys.compactMap(\.string)).union(TrainingConfiguration.optionalKeys)
+            for (key, value) in fileMapping {
+                guard let name = key.string, known.contains(name) else {
+                    throw ConfigurationError.unknownKey(file: path, key: key.string ?? "\(key)")
+                }
+                merged[key] = value
+            }
+            return try YAMLDecoder().decode(TrainingConfiguration.self, from: try Yams.serialize(node: Node.mapping(merged)))
+        } catch let error as ConfigurationError {
+            throw error
+        } catch {
+            throw ConfigurationError.malformed(file: path, reason: "\(error)")
+        }
+    }
+
+    /// Keys of optional options, absent from an encoded default configuration.
+    static let optionalKeys: Set<String> = ["data", "width", "levelRatio", "levelBatches", "stageIterations",
+                                            "stageBatches", "weightDecay"]
+}
+
+/// Errors in options and configuration files.
+public enum ConfigurationError: Error, CustomStringConvertible, Equatable {
+    case invalid(String)
+    case unreadable(String)
+    case unknownKey(file: String, key: String)
+    case malformed(file: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .invalid(let message): return message
+        case .unreadable(let path): return "cannot read the configuration file \(path): check the path and its permissions"
+        case .unknownKey(let file, let key):
+            return "\(file): unknown option '\(key)'; keys are the option names in camelCase (see `mstrain-dist train --help`)"
+        case .malformed(let file, let reason): return "\(file): not a valid configuration (\(reason))"
+        }
+    }
+}

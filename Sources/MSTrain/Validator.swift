@@ -1,0 +1,57 @@
+import MSData
+import MSMultiscale
+import MSNN
+import MSTasks
+import MSTensor
+
+/// Validation metrics on [0, 1], averaged over the validation images.
+public struct ValidationMetrics: Codable, Equatable, Sendable {
+    public var mse: Double
+    public var psnr: Double
+    public var ssim: Double
+}
+
+/// Evaluates a model at the finest mesh on a fixed validation subset with fixed degradation
+/// draws, so that every evaluation of a run (and of runs with the same seed) sees the same
+/// inputs.
+public final class Validator {
+    public let batch: DegradedBatch
+    /// The metrics of the degraded input itself (for example the noisy image): the baseline a
+    /// model has to beat.
+    public let inputMetrics: ValidationMetrics
+    let chunk: Int
+
+    /// Takes the first `count` images of `dataset` (fewer if the split is smaller).
+    public init(dataset: ImageDataset, task: RestorationTask, count: Int, seed: UInt64, chunk: Int = 8) throws {
+        let indices = Array(0..<min(count, dataset.count))
+        let streams = indices.map { CounterRandom.stream([0x7A11D, UInt64($0)]) }
+        batch = task.degrade(try dataset.samples(indices), seed: seed, streams: streams)
+        inputMetrics = Validator.metrics(batch.input, batch.target)
+        self.chunk = chunk
+    }
+
+    /// Metrics of `estimator`'s predictions.
+    public func evaluate(_ estimator: MultilevelEstimator) throws -> ValidationMetrics {
+        try Validator.metrics(predictions(estimator), batch.target)
+    }
+
+    /// The predictions for every validation image, `[count, C, H, W]` in [−1, 1].
+    public func predictions(_ estimator: MultilevelEstimator) throws -> Tensor {
+        let n = batch.input.batch
+        var parts: [Tensor] = []
+        for start in stride(from: 0, to: n, by: chunk) {
+            let range = start..<min(n, start + chunk)
+            parts.append(try estimator.predict(batch.input.batchSlice(range), time: Array(batch.time[range]),
+                                               context: .evaluation(count: range.count)))
+        }
+        return Tensor.stackBatch(parts)
+    }
+
+    /// Metrics of `prediction` against `target`, averaged over the batch.
+    public static func metrics(_ prediction: Tensor, _ target: Tensor) -> ValidationMetrics {
+        func mean(_ v: [Double]) -> Double { v.reduce(0, +) / Double(v.count) }
+        return ValidationMetrics(mse: mean(ImageMetrics.meanSquaredError(prediction, target)),
+                                 psnr: mean(ImageMetrics.psnr(prediction, target)),
+                                 ssim: mean(ImageMetrics.ssim(prediction, target)))
+    }
+}

@@ -1,0 +1,99 @@
+import MSData
+import MSNN
+import MSTensor
+
+/// A model's parameters in HDF5: one float32 dataset per parameter at
+/// `/parameters/<slot path>` with the slot's shape, and root attributes `format`
+/// ("mstrain-weights"), `format_version` and `configuration` (the run's YAML).
+/// Written atomically (temporary file, then rename).
+public enum WeightsFile {
+    public static let format = "mstrain-weights"
+    public static let formatVersion: Int64 = 1
+
+    public static func write(_ model: Model, configuration: TrainingConfiguration, to path: String) throws {
+        let store = model.parameters
+        try AtomicOutput.write(to: path) { temporary in
+            let file = try HDF5File(creatingAt: temporary)
+            try file.setAttribute("format", .string(format))
+            try file.setAttribute("format_version", .int64(formatVersion))
+            try file.setAttribute("configuration", .string(try configuration.yaml()))
+            try file.createGroup("/parameters")
+            for slot in store.slots {
+                let name = "/parameters/" + slot.path
+                try file.createDataset(name, elementType: .float32, shape: slot.shape)
+                try file.write(Array(store.values[slot.range]), to: name)
+            }
+            try file.close()
+        }
+    }
+
+    /// Loads every parameter of `model` from `path`; throws if one is missing or has another shape.
+    public static func read(into model: Model, from path: String) throws {
+        let file = try HDF5File(openingAt: path)
+        defer { try? file.close() }
+        guard case .string(format)? = try file.attribute("format") else {
+            throw WeightsFileError.notWeights(path)
+        }
+        let store = model.parameters
+        var values = store.snapshotValues()
+        for slot in store.slots {
+            let name = "/parameters/" + slot.path
+            guard try file.exists(name) else {
+                throw WeightsFileError.missingParameter(file: path, parameter: slot.path)
+            }
+            let info = try file.datasetInfo(name)
+            guard info.shape == slot.shape else {
+                throw WeightsFileError.shapeMismatch(file: path, parameter: slot.path, expected: slot.shape, found: info.shape)
+            }
+            values.replaceSubrange(slot.range, with: try file.read(Float.self, from: name))
+        }
+        store.load(values: values)
+    }
+}
+
+/// A weights file that does not fit the model it is loaded into.
+public enum WeightsFileError: Error, CustomStringConvertible, Equatable {
+    case notWeights(String)
+    case missingParameter(file: String, parameter: String)
+    case shapeMismatch(file: String, parameter: String, expected: [Int], found: [Int])
+
+    public var description: String {
+        let hint = "The model options (--network, --width, --width-multipliers, --attention) must match the run that wrote it."
+        switch self {
+        case .notWeights(let path):
+            return "\(path): not an mstrain weights file (its root attribute format is not \"\(WeightsFile.format)\")"
+        case .missingParameter(let file, let parameter):
+            return "\(file): has no parameter \(parameter). \(hint)"
+        case .shapeMismatch(let file, let parameter, let expected, let found):
+            return "\(file):/parameters/\(parameter): expected \(expected), found \(found). \(hint)"
+        }
+    }
+}
+
+extension WeightsFile {
+    /// The training configuration stored in a weights file.
+    public static func configuration(in path: String) throws -> TrainingConfiguration {
+        let file = try HDF5File(openingAt: path)
+        defer { try? file.close() }
+        guard case .string(format)? = try file.attribute("format"),
+              case .string(let yaml)? = try file.attribute("configuration") else {
+            throw WeightsFileError.notWeights(path)
+        }
+        return try TrainingConfiguration.parse(yaml: yaml, source: path)
+    }
+}
+
+/// Restored samples for inspection: `/input`, `/restored`, `/target`, each `[N, C, H, W]`
+/// float32 on [0, 1]. Written atomically.
+public enum RestoredSamplesFile {
+    public static func write(input: Tensor, restored: Tensor, target: Tensor, to path: String) throws {
+        try AtomicOutput.write(to: path) { temporary in
+            let file = try HDF5File(creatingAt: temporary)
+            for (name, tensor) in [("input", input), ("restored", restored), ("target", target)] {
+                try file.createDataset("/" + name, elementType: .float32, shape: tensor.shape)
+                try file.write(tensor.scalars.map { min(max(($0 + 1) / 2, 0), 1) }, to: "/" + name)
+            }
+            try file.close()
+        }
+    }
+}

@@ -1,0 +1,161 @@
+import ArgumentParser
+import Foundation
+import MSKernels
+import MSTensor
+
+/// `mstrain-dist bench kernels`: GFLOP/s of the convolution kernels on the shapes of the
+/// default UNet, next to the GEMM rate of the same BLAS in the same process.
+///
+/// The input-gradient time is that of a full backward minus a weight-gradient-only backward;
+/// the weight-gradient time includes im2col and the bias sum. Forward and input-gradient
+/// times include allocating the returned tensor (page faults for tensors of tens of MiB).
+struct BenchKernels: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kernels",
+        abstract: "GFLOP/s of conv forward, input gradient and weight gradient on the UNet's shapes.",
+        discussion: """
+            Uses one BLAS thread unless OPENBLAS_NUM_THREADS is set. OPENBLAS_CORETYPE is left \
+            as the environment sets it; the table header names the kernel OpenBLAS chose.
+            """)
+
+    @Option(help: "Samples per call.")
+    var batch = 16
+
+    @Option(help: "Image side at the finest UNet level (divisible by 4).")
+    var size = 128
+
+    @Option(help: "Timed repetitions per measurement; the best is reported.")
+    var repeats = 3
+
+    func validate() throws {
+        guard batch > 0 else { throw ValidationError("--batch must be positive, got \(batch)") }
+        guard size >= 4 && size % 4 == 0 else { throw ValidationError("--size must be a positive multiple of 4, got \(size)") }
+        guard repeats > 0 else { throw ValidationError("--repeats must be positive, got \(repeats)") }
+    }
+
+    func run() throws {
+        if ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] == nil { BLAS.threadCount = 1 }
+        let gemmRate = sgemmRate(side: 1024)
+        print("BLAS core: \(BLAS.coreName)   threads: \(BLAS.threadCount)   "
+              + "sgemm 1024³: \(format(gemmRate, digits: 1)) GFLOP/s")
+        print("batch \(batch), best of \(repeats) by \(Self.clockName); GFLOP/s (% of sgemm); input grad = full backward − weight-only backward")
+        let header = pad("layer", 28) + pad("C_in→C_out", 12) + pad("K/s", 5) + pad("H→H_out", 10)
+            + pad("forward", 16) + pad("input grad", 16) + pad("weight grad", 16)
+        print(header)
+        print(String(repeating: "-", count: header.count))
+        for layer in UNetLayer.defaultUNet(size: size) {
+            let g = Conv2dGeometry(batch: batch, inputChannels: layer.inputChannels, outputChannels: layer.outputChannels,
+                                   inputHeight: layer.size, inputWidth: layer.size,
+                                   kernelSize: layer.kernelSize, stride: layer.stride, padding: layer.kernelSize / 2)
+            let (forward, inputGradient, weightGradient) = measure(g)
+            let cell = { (seconds: Double) -> String in
+                let rate = g.forwardFlops / seconds / 1e9
+                return self.pad("\(self.format(rate, digits: 1)) (\(self.format(100 * rate / gemmRate, digits: 0))%)", 16)
+            }
+            print(pad(layer.name, 28) + pad("\(g.inputChannels)→\(g.outputChannels)", 12)
+                  + pad("\(g.kernelSize)/\(g.stride)", 5) + pad("\(g.inputHeight)→\(g.outputHeight)", 10)
+                  + cell(forward) + cell(inputGradient) + cell(weightGradient))
+        }
+    }
+
+    /// Best seconds of forward, input gradient and weight gradient for one geometry.
+    private func measure(_ g: Conv2dGeometry) -> (forward: Double, inputGradient: Double, weightGradient: Double) {
+        let input = Tensor(shape: g.inputShape, scalars: (0..<g.inputShape.reduce(1, *)).map { Float($0 % 17) / 17 - 0.5 })
+        let outputGradient = Tensor(shape: g.outputShape,
+                                    scalars: (0..<g.outputShape.reduce(1, *)).map { Float($0 % 13) / 13 - 0.5 })
+        let weight = (0..<g.weightCount).map { Float($0 % 7) / 70 - 0.05 }
+        let bias = [Float](repeating: 0.1, count: g.outputChannels)
+        let weightGradient = UnsafeMutableBufferPointer<Float>.allocate(capacity: g.weightCount)
+        let biasGradient = UnsafeMutableBufferPointer<Float>.allocate(capacity: g.outputChannels)
+        weightGradient.initialize(repeating: 0)
+        biasGradient.initialize(repeating: 0)
+        defer { weightGradient.deallocate(); biasGradient.deallocate() }
+        return weight.withUnsafeBufferPointer { w in
+            bias.withUnsafeBufferPointer { b in
+                let forward = best { _ = Conv2d.forward(input, weight: w, bias: b, geometry: g) }
+                let backward = { (inputGradient: Bool) in
+                    self.best {
+                        _ = Conv2d.backward(outputGradient: outputGradient, input: input, weight: w, geometry: g,
+                                            weightGradient: weightGradient, biasGradient: biasGradient,
+                                            computeInputGradient: inputGradient)
+                    }
+                }
+                let weightOnly = backward(false), full = backward(true)
+                return (forward, max(full - weightOnly, 1e-9), weightOnly)
+            }
+        }
+    }
+
+    /// GFLOP/s of a square `side³` sgemm, best of at least 10 runs (about 20 ms each), so a
+    /// busy moment on a shared machine does not lower the reference every row is compared to.
+    private func sgemmRate(side: Int) -> Double {
+        let a = [Float](repeating: 0.5, count: side * side), b = [Float](repeating: 0.25, count: side * side)
+        var c = [Float](repeating: 0, count: side * side)
+        let seconds = best(reps: max(repeats, 10)) {
+            BLAS.sgemm(transposeA: false, transposeB: false, m: side, n: side, k: side, alpha: 1, a: a, lda: side,
+                       b: b, ldb: side, beta: 0, c: &c, ldc: side)
+        }
+        return 2 * pow(Double(side), 3) / seconds / 1e9
+    }
+
+    /// Smallest time of `body` over one untimed warm-up and `reps` timed runs. With one BLAS
+    /// thread every flop runs on this thread, so its CPU time is used: it is immune to other
+    /// processes sharing the cores. With several threads, wall time.
+    private func best(reps: Int? = nil, _ body: () -> Void) -> Double {
+        body()
+        var fastest = Double.infinity
+        for _ in 0..<(reps ?? repeats) {
+            let start = Self.now()
+            body()
+            fastest = min(fastest, Self.now() - start)
+        }
+        return fastest
+    }
+
+    private static var clockName: String {
+        BLAS.threadCount == 1 ? "thread CPU time" : "wall time"
+    }
+
+    private static func now() -> Double {
+        var time = timespec()
+        clock_gettime(BLAS.threadCount == 1 ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
+    }
+
+    private func format(_ value: Double, digits: Int) -> String { String(format: "%.\(digits)f", value) }
+    private func pad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
+    }
+}
+
+/// One convolution of the default UNet (base width 32, multipliers 1, 2, 4, one residual
+/// block per level, 3×3 convolutions with padding 1, stride-2 downsampling, 1×1 skips where
+/// the channel count changes, decoder convolutions on concatenated channels).
+struct UNetLayer {
+    var name: String
+    var inputChannels, outputChannels, kernelSize, stride, size: Int
+
+    /// Level sizes `size`, `size/2`, `size/4`; widths 32, 64, 128.
+    static func defaultUNet(size s0: Int) -> [UNetLayer] {
+        let s1 = s0 / 2, s2 = s0 / 4
+        return [
+            UNetLayer(name: "input conv", inputChannels: 3, outputChannels: 32, kernelSize: 3, stride: 1, size: s0),
+            UNetLayer(name: "enc0 res conv", inputChannels: 32, outputChannels: 32, kernelSize: 3, stride: 1, size: s0),
+            UNetLayer(name: "down0", inputChannels: 32, outputChannels: 32, kernelSize: 3, stride: 2, size: s0),
+            UNetLayer(name: "enc1 res conv a", inputChannels: 32, outputChannels: 64, kernelSize: 3, stride: 1, size: s1),
+            UNetLayer(name: "enc1 skip 1×1", inputChannels: 32, outputChannels: 64, kernelSize: 1, stride: 1, size: s1),
+            UNetLayer(name: "enc1 res conv b", inputChannels: 64, outputChannels: 64, kernelSize: 3, stride: 1, size: s1),
+            UNetLayer(name: "down1", inputChannels: 64, outputChannels: 64, kernelSize: 3, stride: 2, size: s1),
+            UNetLayer(name: "enc2 res conv a", inputChannels: 64, outputChannels: 128, kernelSize: 3, stride: 1, size: s2),
+            UNetLayer(name: "enc2 skip 1×1", inputChannels: 64, outputChannels: 128, kernelSize: 1, stride: 1, size: s2),
+            UNetLayer(name: "enc2 res conv b", inputChannels: 128, outputChannels: 128, kernelSize: 3, stride: 1, size: s2),
+            UNetLayer(name: "dec2 res conv a (concat)", inputChannels: 256, outputChannels: 128, kernelSize: 3, stride: 1, size: s2),
+            UNetLayer(name: "dec2 skip 1×1 (concat)", inputChannels: 256, outputChannels: 128, kernelSize: 1, stride: 1, size: s2),
+            UNetLayer(name: "dec1 res conv a (concat)", inputChannels: 128 + 64, outputChannels: 64, kernelSize: 3, stride: 1, size: s1),
+            UNetLayer(name: "dec1 skip 1×1 (concat)", inputChannels: 128 + 64, outputChannels: 64, kernelSize: 1, stride: 1, size: s1),
+            UNetLayer(name: "dec0 res conv a (concat)", inputChannels: 64 + 32, outputChannels: 32, kernelSize: 3, stride: 1, size: s0),
+            UNetLayer(name: "dec0 skip 1×1 (concat)", inputChannels: 64 + 32, outputChannels: 32, kernelSize: 1, stride: 1, size: s0),
+            UNetLayer(name: "output conv", inputChannels: 32, outputChannels: 3, kernelSize: 3, stride: 1, size: s0),
+        ]
+    }
+}

@@ -1,0 +1,166 @@
+import ArgumentParser
+import Foundation
+import MSMultiscale
+import MSNN
+import MSOptim
+import MSTasks
+import MSTrain
+
+extension TaskKind: ExpressibleByArgument {}
+extension NetworkKind: ExpressibleByArgument {}
+extension TrainingMode: ExpressibleByArgument {}
+extension Restriction: ExpressibleByArgument {}
+extension OptimizerKind: ExpressibleByArgument {}
+extension LearningRateSchedule: ExpressibleByArgument {}
+
+/// Options shared by commands that build a training configuration. Every option is optional:
+/// unset options keep the value of the `--config` file, or the default.
+struct TrainingOptions: ParsableArguments {
+    @Option(help: "YAML configuration file; command-line options override its values.")
+    var config: String?
+
+    @Option(help: "Task: \(TaskKind.allCases.map(\.rawValue).joined(separator: ", ")) (default denoise).")
+    var task: TaskKind?
+    @Option(help: "HDF5 dataset (default: the built-in synthetic dead-leaves set, generated once and cached).")
+    var data: String?
+    @Option(help: "Restriction to coarser meshes: inject or average (default inject).")
+    var restriction: Restriction?
+
+    @Option(help: "Network: unet, resnet or espcn (default unet).")
+    var network: NetworkKind?
+    @Option(help: "Base width of the UNet (default 32) or width of the ResNet (default 128).")
+    var width: Int?
+    @Option(help: "UNet width multipliers, comma-separated, finest first (default 1,2,4).")
+    var widthMultipliers: String?
+    @Option(help: "GroupNorm groups in the UNet (default 8).")
+    var groups: Int?
+    @Option(help: "Dropout probability in the UNet's residual blocks (default 0).")
+    var dropout: Float?
+    @Flag(inversion: .prefixedNo, help: "Self-attention in the UNet's middle block (default off).")
+    var attention: Bool?
+
+    @Option(help: "Mode: single, multiscale or full-multiscale (default full-multiscale).")
+    var mode: TrainingMode?
+    @Option(help: "Number of resolutions (levels 0 … L−1); Full-Multiscale runs one stage per level (default 4).")
+    var levels: Int?
+    @Option(help: "Batch: single-scale batch, MGE finest batch N_0, or Full-Multiscale N (default 16).")
+    var batch: Int?
+    @Option(help: "Batch ratio between levels: N_l = N_0·r^l (default 4 for multiscale, 1 inside Full-Multiscale stages).")
+    var levelRatio: Int?
+    @Option(help: "Explicit per-level batches for multiscale, comma-separated, finest first.")
+    var levelBatches: String?
+    @Option(help: "Steps (single, multiscale) or the finest stage's steps T (full-multiscale; stages run 8T, 4T, 2T, T) (default 250).")
+    var iterations: Int?
+    @Option(help: "Full-Multiscale steps per stage, comma-separated, coarsest first.")
+    var stageIterations: String?
+    @Option(help: "Full-Multiscale finest-level batch per stage, comma-separated, coarsest first.")
+    var stageBatches: String?
+
+    @Option(help: "Optimizer: sgd, adam or adamw (default adam).")
+    var optimizer: OptimizerKind?
+    @Option(help: "Peak learning rate (default 5e-4).")
+    var learningRate: Float?
+    @Option(help: "Learning-rate floor of the cosine schedule (default 1e-6).")
+    var minLearningRate: Float?
+    @Option(help: "Schedule: cosine (one over the run), cosine-per-stage, or constant (default cosine).")
+    var learningRateSchedule: LearningRateSchedule?
+    @Option(help: "Linear warm-up steps (default 0).")
+    var warmupSteps: Int?
+    @Option(help: "SGD momentum (default 0.9).")
+    var momentum: Float?
+    @Option(help: "Weight decay (default 0; 1e-2 for adamw).")
+    var weightDecay: Float?
+
+    @Option(help: "Seed of every random draw (default 0).")
+    var seed: UInt64?
+    @Option(help: "Run directory for config.yaml, log.jsonl, summary.json and weights.h5 (default runs/default).")
+    var runDirectory: String?
+    @Option(help: "Validate every K steps (default 100).")
+    var validateEvery: Int?
+    @Option(help: "Number of validation images (default 64).")
+    var validationCount: Int?
+    @Option(help: "Largest number of samples in one forward/backward (default 8).")
+    var microBatch: Int?
+    @Option(help: "Cache dataset splits in memory up to this many MiB (default 2048).")
+    var memoryBudgetMb: Int?
+
+    /// The configuration file's values (or the defaults) overridden by the options given.
+    func resolve() throws -> TrainingConfiguration {
+        var c = try config.map(TrainingConfiguration.load(yamlFile:)) ?? TrainingConfiguration()
+        func list(_ text: String?, _ name: String) throws -> [Int]? {
+            guard let text else { return nil }
+            let values = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard !values.isEmpty, values.allSatisfy({ $0 != nil }) else {
+                throw ValidationError("--\(name) expects comma-separated integers, got '\(text)'")
+            }
+            return values.map { $0! }
+        }
+        if let task { c.task = task }
+        if let data { c.data = data }
+        if let restriction { c.restriction = restriction }
+        if let network { c.network = network }
+        if let width { c.width = width }
+        if let v = try list(widthMultipliers, "width-multipliers") { c.widthMultipliers = v }
+        if let groups { c.groups = groups }
+        if let dropout { c.dropout = dropout }
+        if let attention { c.attention = attention }
+        if let mode { c.mode = mode }
+        if let levels { c.levels = levels }
+        if let batch { c.batch = batch }
+        if let levelRatio { c.levelRatio = levelRatio }
+        if let v = try list(levelBatches, "level-batches") { c.levelBatches = v }
+        if let iterations { c.iterations = iterations }
+        if let v = try list(stageIterations, "stage-iterations") { c.stageIterations = v }
+        if let v = try list(stageBatches, "stage-batches") { c.stageBatches = v }
+        if let optimizer { c.optimizer = optimizer }
+        if let learningRate { c.learningRate = learningRate }
+        if let minLearningRate { c.minLearningRate = minLearningRate }
+        if let learningRateSchedule { c.learningRateSchedule = learningRateSchedule }
+        if let warmupSteps { c.warmupSteps = warmupSteps }
+        if let momentum { c.momentum = momentum }
+        if let weightDecay { c.weightDecay = weightDecay }
+        if let seed { c.seed = seed }
+        if let runDirectory { c.runDirectory = runDirectory }
+        if let validateEvery { c.validateEvery = validateEvery }
+        if let validationCount { c.validationCount = validationCount }
+        if let microBatch { c.microBatch = microBatch }
+        if let memoryBudgetMb { c.memoryBudgetMB = memoryBudgetMb }
+        try c.validate()
+        return c
+    }
+}
+
+/// `mstrain-dist train`: trains one configuration.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a network single-scale, with multilevel gradient estimation, or Full-Multiscale.",
+        discussion: """
+            With no --data the built-in synthetic dead-leaves set is generated once (cached under \
+            $MSTRAIN_CACHE_DIR or ~/.cache/mstrain) and a small UNet denoiser is trained with Full-Multiscale.
+            The run directory receives config.yaml (the resolved configuration), log.jsonl (one line per \
+            step), summary.json and weights.h5.
+            """)
+
+    @OptionGroup var options: TrainingOptions
+    @Option(help: "BLAS threads (default: all cores; set OPENBLAS_NUM_THREADS to override).")
+    var threads: Int?
+
+    func run() throws {
+        try runReportingErrors {
+            let configuration = try options.resolve()
+            let reporter = ProgressReporter()
+            configureThreads(threads)
+            let dataPath = try configuration.data ?? DefaultDataset.ensure(log: reporter.log)
+            reporter.log("mstrain-dist train: resolved configuration\n" + (try configuration.yaml()))
+            let trainer = try Trainer(configuration: configuration, dataPath: dataPath, reporter: reporter)
+            reporter.log("model: \(configuration.network.rawValue), \(trainer.model.parameters.count) parameters; "
+                         + "data: \(dataPath); BLAS \(BLASInfo.description)")
+            let summary = try trainer.run()
+            reporter.log(String(format: "done: %d steps, %.0f WU, %.1f s; validation PSNR %.2f dB (input %.2f dB), SSIM %.4f, MSE %.5f",
+                                summary.steps, summary.workUnits, summary.seconds, summary.validation.psnr,
+                                summary.inputValidation.psnr, summary.validation.ssim, summary.validation.mse))
+            reporter.log("run directory: \(configuration.runDirectory)")
+        }
+    }
+}

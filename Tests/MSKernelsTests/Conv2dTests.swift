@@ -1,0 +1,164 @@
+import MSKernels
+import MSTensor
+import MSTestSupport
+import XCTest
+
+/// `Conv2d` against the direct-loop `Conv2dReference`, and the reference against central
+/// differences.
+final class Conv2dTests: XCTestCase {
+    /// One test problem: geometry, whether it has a bias, and seeded values rounded to Float.
+    struct Problem {
+        var geometry: Conv2dGeometry
+        var hasBias: Bool
+        var input, weight, bias, outputGradient: [Double]
+
+        init(_ g: Conv2dGeometry, bias hasBias: Bool, seed: UInt64) {
+            geometry = g
+            self.hasBias = hasBias
+            let rounded = { (count: Int, seed: UInt64) in testValues(count, seed: seed).map { Double(Float($0)) } }
+            input = rounded(g.inputShape.reduce(1, *), seed)
+            weight = rounded(g.weightCount, seed + 1)
+            bias = rounded(g.outputChannels, seed + 2)
+            outputGradient = rounded(g.outputShape.reduce(1, *), seed + 3)
+        }
+
+        var inputTensor: Tensor { Tensor(shape: geometry.inputShape, scalars: input.map(Float.init)) }
+        var outputGradientTensor: Tensor { Tensor(shape: geometry.outputShape, scalars: outputGradient.map(Float.init)) }
+        var weightFloats: [Float] { weight.map(Float.init) }
+        var biasFloats: [Float] { bias.map(Float.init) }
+    }
+
+    /// Shapes covering odd sizes, kernels 1/3/5, strides 1/2, padding 0/1/2, batch 1 and 3,
+    /// with and without bias; the last ones are large enough to be cut into row bands, to run
+    /// the pointwise path on whole images, and to put several small samples into one GEMM.
+    static let problems: [Problem] = {
+        let shapes: [(n: Int, c: Int, o: Int, h: Int, w: Int, k: Int, s: Int, p: Int, bias: Bool)] = [
+            (1, 1, 1, 5, 5, 3, 1, 0, false),
+            (3, 2, 3, 7, 5, 3, 1, 1, true),
+            (3, 3, 2, 9, 8, 3, 2, 1, false),
+            (1, 4, 5, 6, 7, 1, 1, 0, true),
+            (3, 5, 4, 5, 9, 1, 1, 0, false),
+            (3, 2, 3, 9, 7, 1, 2, 0, true),
+            (1, 3, 4, 11, 9, 5, 1, 2, true),
+            (3, 2, 2, 10, 13, 5, 2, 2, false),
+            (3, 3, 3, 8, 8, 5, 2, 0, true),
+            (1, 2, 3, 4, 4, 3, 1, 2, true),
+            (1, 8, 4, 65, 67, 5, 1, 2, true),
+            (3, 6, 5, 33, 35, 3, 2, 1, false),
+            (1, 5, 6, 40, 41, 1, 1, 0, true),
+            (3, 4, 3, 31, 33, 3, 1, 1, true),
+        ]
+        return shapes.enumerated().map { index, s in
+            Problem(Conv2dGeometry(batch: s.n, inputChannels: s.c, outputChannels: s.o, inputHeight: s.h, inputWidth: s.w,
+                                   kernelSize: s.k, stride: s.s, padding: s.p),
+                    bias: s.bias, seed: UInt64(100 * index + 7))
+        }
+    }()
+
+    func testGeometry() {
+        let g = Conv2dGeometry(inputShape: [2, 3, 9, 8], outputChannels: 4, kernelSize: 3, stride: 2, padding: 1)
+        XCTAssertEqual(g.outputShape, [2, 4, 5, 4])
+        XCTAssertEqual(g.inputShape, [2, 3, 9, 8])
+        XCTAssertEqual(g.patchSize, 27)
+        XCTAssertEqual(g.weightCount, 108)
+        XCTAssertEqual(g.forwardFlops, 2 * 2 * 4 * 20 * 27)
+        XCTAssertFalse(g.isPointwise)
+        XCTAssertTrue(Conv2dGeometry(inputShape: [1, 3, 4, 4], outputChannels: 2, kernelSize: 1).isPointwise)
+        XCTAssertFalse(Conv2dGeometry(inputShape: [1, 3, 4, 4], outputChannels: 2, kernelSize: 1, stride: 2).isPointwise)
+    }
+
+    func testForwardMatchesReference() {
+        for problem in Self.problems {
+            let g = problem.geometry
+            let expected = Conv2dReference.forward(input: problem.input, weight: problem.weight,
+                                                   bias: problem.hasBias ? problem.bias : nil, geometry: g)
+            let output = problem.weightFloats.withUnsafeBufferPointer { w in
+                problem.biasFloats.withUnsafeBufferPointer { b in
+                    Conv2d.forward(problem.inputTensor, weight: w, bias: problem.hasBias ? b : nil, geometry: g)
+                }
+            }
+            XCTAssertEqual(output.shape, g.outputShape)
+            XCTAssertLessThan(relativeError(output.scalars.map(Double.init), expected), 1e-5, "\(g) bias \(problem.hasBias)")
+        }
+    }
+
+    func testBackwardMatchesReference() {
+        for problem in Self.problems {
+            let g = problem.geometry
+            let expected = Conv2dReference.backward(outputGradient: problem.outputGradient, input: problem.input,
+                                                    weight: problem.weight, geometry: g)
+            let (inputGradient, weightGradient, biasGradient) = backward(problem, times: 1)
+            XCTAssertLessThan(relativeError(inputGradient, expected.input), 1e-5, "input gradient \(g)")
+            XCTAssertLessThan(relativeError(weightGradient, expected.weight), 1e-5, "weight gradient \(g)")
+            XCTAssertLessThan(relativeError(biasGradient, expected.bias), 1e-5, "bias gradient \(g)")
+        }
+    }
+
+    func testBackwardAccumulatesParameterGradients() {
+        for problem in [Self.problems[1], Self.problems[6], Self.problems[10], Self.problems[12]] {
+            let once = backward(problem, times: 1), twice = backward(problem, times: 2)
+            XCTAssertEqual(twice.input, once.input, "the input gradient is returned, not accumulated")
+            XCTAssertLessThan(relativeError(twice.weight, once.weight.map { 2 * $0 }), 1e-6)
+            XCTAssertLessThan(relativeError(twice.bias, once.bias.map { 2 * $0 }), 1e-6)
+        }
+    }
+
+    func testBackwardWithoutInputGradient() {
+        let problem = Self.problems[2], g = problem.geometry
+        var weightGradient = [Float](repeating: 0, count: g.weightCount)
+        let result = problem.weightFloats.withUnsafeBufferPointer { w in
+            weightGradient.withUnsafeMutableBufferPointer { dw in
+                Conv2d.backward(outputGradient: problem.outputGradientTensor, input: problem.inputTensor, weight: w,
+                                geometry: g, weightGradient: dw, biasGradient: nil, computeInputGradient: false)
+            }
+        }
+        XCTAssertNil(result)
+        XCTAssertLessThan(relativeError(weightGradient.map(Double.init), backward(problem, times: 1).weight), 1e-6)
+    }
+
+    /// The reference backward equals central differences of `L = Σ out · dY` in Float64.
+    func testReferenceBackwardMatchesCentralDifferences() {
+        let geometries = [
+            Conv2dGeometry(batch: 2, inputChannels: 2, outputChannels: 3, inputHeight: 5, inputWidth: 4,
+                           kernelSize: 3, stride: 2, padding: 1),
+            Conv2dGeometry(batch: 1, inputChannels: 3, outputChannels: 2, inputHeight: 4, inputWidth: 5,
+                           kernelSize: 3, stride: 1, padding: 0),
+            Conv2dGeometry(batch: 2, inputChannels: 2, outputChannels: 2, inputHeight: 3, inputWidth: 3,
+                           kernelSize: 1, stride: 1, padding: 0),
+        ]
+        for (index, g) in geometries.enumerated() {
+            let p = Problem(g, bias: true, seed: UInt64(900 + index))
+            let loss = { (input: [Double], weight: [Double], bias: [Double]) -> Double in
+                zip(Conv2dReference.forward(input: input, weight: weight, bias: bias, geometry: g), p.outputGradient)
+                    .reduce(0) { $0 + $1.0 * $1.1 }
+            }
+            let exact = Conv2dReference.backward(outputGradient: p.outputGradient, input: p.input, weight: p.weight, geometry: g)
+            let dInput = numericalGradient(of: { loss($0, p.weight, p.bias) }, at: p.input)
+            let dWeight = numericalGradient(of: { loss(p.input, $0, p.bias) }, at: p.weight)
+            let dBias = numericalGradient(of: { loss(p.input, p.weight, $0) }, at: p.bias)
+            XCTAssertLessThan(relativeError(exact.input, dInput), 1e-7, "input \(g)")
+            XCTAssertLessThan(relativeError(exact.weight, dWeight), 1e-7, "weight \(g)")
+            XCTAssertLessThan(relativeError(exact.bias, dBias), 1e-7, "bias \(g)")
+        }
+    }
+
+    /// Runs `Conv2d.backward` `times` times into zeroed parameter gradients.
+    private func backward(_ problem: Problem, times: Int) -> (input: [Double], weight: [Double], bias: [Double]) {
+        let g = problem.geometry
+        var weightGradient = [Float](repeating: 0, count: g.weightCount)
+        var biasGradient = [Float](repeating: 0, count: g.outputChannels)
+        var inputGradient: Tensor?
+        problem.weightFloats.withUnsafeBufferPointer { w in
+            weightGradient.withUnsafeMutableBufferPointer { dw in
+                biasGradient.withUnsafeMutableBufferPointer { db in
+                    for _ in 0..<times {
+                        inputGradient = Conv2d.backward(outputGradient: problem.outputGradientTensor, input: problem.inputTensor,
+                                                        weight: w, geometry: g, weightGradient: dw, biasGradient: db)
+                    }
+                }
+            }
+        }
+        XCTAssertEqual(inputGradient?.shape, g.inputShape)
+        return (inputGradient!.scalars.map(Double.init), weightGradient.map(Double.init), biasGradient.map(Double.init))
+    }
+}

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the Debian packages mstrain needs, if any is missing. Idempotent and
+# non-interactive; run as root (or with sudo available) on Debian 12 with the Swift
+# toolchain already installed.
+set -euo pipefail
+
+packages=(libopenmpi-dev openmpi-bin libopenblas-dev libhdf5-dev pkg-config)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: installing ${missing[*]}"
+    sudo_cmd=""
+    [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+command -v swift >/dev/null || { echo "setup: the Swift toolchain (swift) is not on PATH; install Swift 6 first." >&2; exit 1; }
