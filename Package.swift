@@ -34,6 +34,7 @@ let package = Package(
         .target(name: "MSData", dependencies: ["MSTensor", "CHDF5"], swiftSettings: fastMath),
         .target(name: "MSTasks", dependencies: ["MSTensor", "MSKernels"], swiftSettings: fastMath),
         .target(name: "MSMultiscale", dependencies: ["MSTensor", "MSKernels", "MSNN", "MSTasks"], swiftSettings: fastMath),
+        .target(name: "MSDistributed", dependencies: ["CMPI", "MSTensor"]),
         .target(name: "MSTrain",
                 dependencies: ["MSTensor", "MSKernels", "MSNN", "MSOptim", "MSData", "MSTasks", "MSMultiscale",
                                .product(name: "Yams", package: "Yams")],
@@ -45,6 +46,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fastMath),
+
+        // Run under mpirun by launch/mpi-tests.sh: collectives, stall watchdog, abort on error.
+        .executableTarget(name: "mstrain-mpi-check", dependencies: ["MSDistributed"], path: "Tests/MPITests"),
 
         // Fixture loading and finite-difference helpers shared by the test targets.
         .target(name: "MSTestSupport", dependencies: ["MSTensor"]),
@@ -60,6 +64,7 @@ let package = Package(
         .testTarget(name: "MSTasksTests", dependencies: ["MSTestSupport", "MSTensor", "MSKernels", "MSTasks"]),
         .testTarget(name: "MSMultiscaleTests",
                     dependencies: ["MSTestSupport", "MSTensor", "MSKernels", "MSNN", "MSTasks", "MSMultiscale"]),
+        .testTarget(name: "MSDistributedTests", dependencies: ["MSDistributed"]),
         .testTarget(name: "MSTrainTests",
                     dependencies: ["MSTestSupport", "MSTensor", "MSNN", "MSOptim", "MSData", "MSTasks", "MSMultiscale", "MSTrain"]),
     ]

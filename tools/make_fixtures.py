@@ -29,10 +29,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from torch_unet import UNet
+
 SEED = 0
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 OPTIM_DIR = "Tests/MSOptimTests/Fixtures"
 KERNELS_DIR = "Tests/MSKernelsTests/Fixtures"
+NN_DIR = "Tests/MSNNTests/Fixtures"
 
 
 def f32(value):
@@ -235,6 +238,41 @@ def bilinear():
                          input=randn(2, 3, 5, 6))
 
 
+# Networks
+
+def unet():
+    """The UNet of tools/torch_unet.py for the Swift ModelConfiguration(network: .unet,
+    imageChannels: 3, baseWidth: 4, widthMultipliers: [1, 2], groups: 2, dropout: 0,
+    attention: true), run in float64 on x [2, 3, 8, 8] and t [2].
+
+    Every parameter is random, the zero-initialised output convolution and attention projection
+    included, so that every gradient is informative: convolution and linear weights and biases
+    uniform on ±1/sqrt(fan_in), GroupNorm scales 1 + 0.2·N(0, 1) and shifts 0.2·N(0, 1).
+    Tensors: each parameter under its Swift path, "input", "time", "upstream", "output", and
+    "grad.<path>" = d sum(output * upstream) / d parameter."""
+    torch.manual_seed(SEED)
+    configuration = {"imageChannels": 3, "baseWidth": 4, "widthMultipliers": [1, 2], "groups": 2,
+                     "dropout": 0.0, "attention": True}
+    model = UNet(image_channels=3, base_width=4, multipliers=(1, 2), groups=2, attention=True, dropout=0.0)
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, (torch.nn.Conv2d, torch.nn.Linear)):
+                module.reset_parameters()
+            elif isinstance(module, torch.nn.GroupNorm):
+                module.weight.copy_(1 + 0.2 * randn(module.num_channels))
+                module.bias.copy_(0.2 * randn(module.num_channels))
+    parameters = {path: p.detach().clone() for path, p in model.named_parameters()}
+    inputs, time = randn(2, 3, 8, 8), torch.rand(2)
+    model.double()
+    output = model(inputs.double(), time.double())
+    upstream = randn(*output.shape)
+    gradients = torch.autograd.grad(output, list(model.parameters()), grad_outputs=upstream.double())
+    tensors = named(None, input=inputs, time=time, upstream=upstream, output=output)
+    tensors.update(named(None, **parameters))
+    tensors.update(named("grad", **dict(zip(parameters, gradients))))
+    return {"configuration": configuration}, tensors
+
+
 # Registry
 
 SECTIONS = {
@@ -246,6 +284,7 @@ SECTIONS = {
     "groupnorm": (KERNELS_DIR, groupnorm),
     "attention": (KERNELS_DIR, attention),
     "bilinear": (KERNELS_DIR, bilinear),
+    "unet": (NN_DIR, unet),
 }
 
 

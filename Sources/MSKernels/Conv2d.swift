@@ -11,8 +11,8 @@ import MSTensor
 ///
 /// Per block of output pixels, with `cols = im2col(in)` of shape `[R × columns]`:
 /// forward `out = W[C_out × R] · cols`; weight gradient `dW += dY · colsᵀ`; input gradient,
-/// for stride 1, the forward convolution of `dY` with the flipped kernel (see
-/// `transposedForward`), otherwise `dcols = Wᵀ · dY` folded back by col2im. A pointwise
+/// for stride 1, the forward convolution of `dY` with the flipped kernel, otherwise
+/// `dcols = Wᵀ · dY` folded back by col2im (see `inputGradient`). A pointwise
 /// convolution (`isPointwise`) skips im2col: the input itself is `cols`. Large images are cut
 /// into bands of rows so `cols` stays in cache; small images put several samples into one
 /// GEMM so it is wide enough.
@@ -77,8 +77,6 @@ public enum Conv2d {
         precondition(biasGradient == nil || biasGradient!.count == g.outputChannels,
                      "Conv2d.backward: bias gradient has \(biasGradient!.count) elements, expected [\(g.outputChannels)]")
         let plan = BlockPlan(g)
-        let foldsColumns = computeInputGradient && !g.hasTransposedForm
-        var foldedGradient = foldsColumns ? Tensor(shape: g.inputShape) : nil
         outputGradient.withUnsafeBufferPointer { dyBuffer in
             input.withUnsafeBufferPointer { xBuffer in
                 let dy = dyBuffer.baseAddress!, x = xBuffer.baseAddress!
@@ -92,36 +90,54 @@ public enum Conv2d {
                 let scratch = Scratch(plan, geometry: g)
                 defer { scratch.deallocate() }
                 for block in plan.blocks {
-                    let dOut: (pointer: UnsafePointer<Float>, stride: Int)
-                    if block.sampleCount == 1 {
-                        dOut = (dy + pixelOffset(of: block, channels: g.outputChannels, geometry: g), plan.pixels)
-                    } else {
-                        moveSamples(of: block, channels: g.outputChannels, geometry: g, matrix: scratch.gathered!,
-                                    tensor: UnsafeMutablePointer(mutating: dy), direction: .tensorToMatrix)
-                        dOut = (UnsafePointer(scratch.gathered!), block.columns)
-                    }
+                    let dOut = outputGradientMatrix(of: block, dy, geometry: g, scratch: scratch)
                     let cols = columns(of: block, input: x, geometry: g, scratch: scratch.columns)
                     BLAS.sgemm(transposeA: false, transposeB: true, m: g.outputChannels, n: g.patchSize, k: block.columns,
                                alpha: 1, a: dOut.pointer, lda: dOut.stride, b: cols.pointer, ldb: cols.stride,
                                beta: 1, c: weightGradient.baseAddress!, ldc: g.patchSize)
-                    guard foldsColumns else { continue }
-                    // dcols = Wᵀ · dY, then col2im adds each column back onto the pixels it was read from.
-                    let dCols = scratch.columns!
+                }
+            }
+        }
+        return computeInputGradient ? inputGradient(outputGradient: outputGradient, weight: weight, geometry: g) : nil
+    }
+
+    /// `dL/dinput` `[N, C_in, H, W]` alone (what `backward` returns), given
+    /// `outputGradient = dL/dout` `[N, C_out, H_out, W_out]`. Returns a new tensor.
+    ///
+    /// Stride 1: the forward convolution of `dY` with the flipped kernel (`transposedForward`).
+    /// Otherwise per block `dcols = Wᵀ · dY`, folded back onto the input pixels by col2im.
+    public static func inputGradient(outputGradient: Tensor, weight: UnsafeBufferPointer<Float>,
+                                     geometry: Conv2dGeometry) -> Tensor {
+        let g = geometry
+        precondition(outputGradient.shape == g.outputShape,
+                     "Conv2d.inputGradient: output gradient \(outputGradient.shape), expected \(g.outputShape)")
+        precondition(weight.count == g.weightCount,
+                     "Conv2d.inputGradient: weight has \(weight.count) elements, expected "
+                     + "[\(g.outputChannels), \(g.inputChannels), \(g.kernelSize), \(g.kernelSize)]")
+        if g.stride == 1 && g.padding < g.kernelSize {
+            return transposedForward(outputGradient, weight: weight, geometry: g)
+        }
+        let plan = BlockPlan(g)
+        var result = Tensor(shape: g.inputShape)
+        result.withUnsafeMutableBufferPointer { dxBuffer in
+            outputGradient.withUnsafeBufferPointer { dyBuffer in
+                let scratch = Scratch(plan, geometry: g)
+                defer { scratch.deallocate() }
+                let dCols = scratch.columns!
+                for block in plan.blocks {
+                    let dOut = outputGradientMatrix(of: block, dyBuffer.baseAddress!, geometry: g, scratch: scratch)
                     BLAS.sgemm(transposeA: true, transposeB: false, m: g.patchSize, n: block.columns,
                                k: g.outputChannels, alpha: 1, a: weight.baseAddress!, lda: g.patchSize,
                                b: dOut.pointer, ldb: dOut.stride, beta: 0, c: dCols, ldc: block.columns)
-                    foldedGradient!.withUnsafeMutableBufferPointer { dxBuffer in
-                        for s in 0..<block.sampleCount {
-                            col2im(dCols + s * block.rowCount * g.outputWidth, stride: block.columns,
-                                   rows: block.firstRow..<(block.firstRow + block.rowCount), geometry: g,
-                                   into: dxBuffer.baseAddress! + (block.sample + s) * g.inputChannels * g.inputHeight * g.inputWidth)
-                        }
+                    for s in 0..<block.sampleCount {
+                        col2im(dCols + s * block.rowCount * g.outputWidth, stride: block.columns,
+                               rows: block.firstRow..<(block.firstRow + block.rowCount), geometry: g,
+                               into: dxBuffer.baseAddress! + (block.sample + s) * g.inputChannels * g.inputHeight * g.inputWidth)
                     }
                 }
             }
         }
-        guard computeInputGradient else { return nil }
-        return foldsColumns ? foldedGradient : transposedForward(outputGradient, weight: weight, geometry: g)
+        return result
     }
 
     /// `dL/dinput` of a stride-1 convolution as the forward convolution of `dY` with the
@@ -143,11 +159,6 @@ public enum Conv2d {
         }
         return flipped.withUnsafeBufferPointer { forward(outputGradient, weight: $0, bias: nil, geometry: transposed) }
     }
-}
-
-extension Conv2dGeometry {
-    /// Stride 1 and `padding < K`: the input gradient is itself a convolution of the output gradient.
-    fileprivate var hasTransposedForm: Bool { stride == 1 && padding < kernelSize }
 }
 
 // MARK: - Blocking
@@ -200,8 +211,8 @@ extension Conv2d {
         }
     }
 
-    /// Working memory of one call: the im2col matrix (absent for pointwise convolutions that
-    /// read the input directly) and, for multi-sample blocks, a `[C_out × columns]` matrix.
+    /// Working memory of one call: the im2col (or `dcols`) matrix (absent for pointwise
+    /// convolutions that read the input directly) and, for multi-sample blocks, a `[C_out × columns]` matrix.
     struct Scratch {
         let columns: UnsafeMutablePointer<Float>?
         let gathered: UnsafeMutablePointer<Float>?
@@ -237,6 +248,18 @@ extension Conv2d {
                    into: cols + s * block.rowCount * g.outputWidth, stride: block.columns)
         }
         return (UnsafePointer(cols), block.columns)
+    }
+
+    /// The `[C_out × columns]` output-gradient matrix of a block: a view into `dy` for a
+    /// single-sample block, otherwise its samples copied side by side into `scratch.gathered`.
+    static func outputGradientMatrix(of block: Block, _ dy: UnsafePointer<Float>, geometry g: Conv2dGeometry,
+                                     scratch: Scratch) -> (pointer: UnsafePointer<Float>, stride: Int) {
+        if block.sampleCount == 1 {
+            return (dy + pixelOffset(of: block, channels: g.outputChannels, geometry: g), g.outputHeight * g.outputWidth)
+        }
+        moveSamples(of: block, channels: g.outputChannels, geometry: g, matrix: scratch.gathered!,
+                    tensor: UnsafeMutablePointer(mutating: dy), direction: .tensorToMatrix)
+        return (UnsafePointer(scratch.gathered!), block.columns)
     }
 
     enum Direction { case tensorToMatrix, matrixToTensor }

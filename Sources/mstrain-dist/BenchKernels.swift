@@ -6,9 +6,10 @@ import MSTensor
 /// `mstrain-dist bench kernels`: GFLOP/s of the convolution kernels on the shapes of the
 /// default UNet, next to the GEMM rate of the same BLAS in the same process.
 ///
-/// The input-gradient time is that of a full backward minus a weight-gradient-only backward;
-/// the weight-gradient time includes im2col and the bias sum. Forward and input-gradient
-/// times include allocating the returned tensor (page faults for tensors of tens of MiB).
+/// The input gradient is timed through `Conv2d.inputGradient`, the weight gradient through
+/// `Conv2d.backward(computeInputGradient: false)` (which includes im2col and the bias sum). Forward and input-gradient
+/// times include allocating the returned tensor, under the training process's allocator
+/// settings (`AllocatorTuning.retainFreedMemory`).
 struct BenchKernels: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kernels",
@@ -35,26 +36,36 @@ struct BenchKernels: ParsableCommand {
 
     func run() throws {
         if ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] == nil { BLAS.threadCount = 1 }
-        let gemmRate = sgemmRate(side: 1024)
-        print("BLAS core: \(BLAS.coreName)   threads: \(BLAS.threadCount)   "
-              + "sgemm 1024³: \(format(gemmRate, digits: 1)) GFLOP/s")
-        print("batch \(batch), best of \(repeats) by \(Self.clockName); GFLOP/s (% of sgemm); input grad = full backward − weight-only backward")
-        let header = pad("layer", 28) + pad("C_in→C_out", 12) + pad("K/s", 5) + pad("H→H_out", 10)
-            + pad("forward", 16) + pad("input grad", 16) + pad("weight grad", 16)
-        print(header)
-        print(String(repeating: "-", count: header.count))
+        // As in training: freed tensors are reused instead of page-faulted in again.
+        AllocatorTuning.retainFreedMemory()
+        // The sgemm reference is re-measured before every layer and its best kept, so a busy
+        // moment on a shared machine does not lower the rate every row is compared to.
+        var gemmRate = 0.0
+        var rows: [(layer: UNetLayer, geometry: Conv2dGeometry, seconds: [Double])] = []
         for layer in UNetLayer.defaultUNet(size: size) {
+            gemmRate = max(gemmRate, sgemmRate(side: 1024))
             let g = Conv2dGeometry(batch: batch, inputChannels: layer.inputChannels, outputChannels: layer.outputChannels,
                                    inputHeight: layer.size, inputWidth: layer.size,
                                    kernelSize: layer.kernelSize, stride: layer.stride, padding: layer.kernelSize / 2)
             let (forward, inputGradient, weightGradient) = measure(g)
-            let cell = { (seconds: Double) -> String in
-                let rate = g.forwardFlops / seconds / 1e9
-                return self.pad("\(self.format(rate, digits: 1)) (\(self.format(100 * rate / gemmRate, digits: 0))%)", 16)
+            rows.append((layer, g, [forward, inputGradient, weightGradient]))
+        }
+        print("BLAS core: \(BLAS.coreName)   threads: \(BLAS.threadCount)   "
+              + "sgemm 1024³: \(format(gemmRate, digits: 1)) GFLOP/s")
+        print("batch \(batch), best of \(repeats) by \(Self.clockName); GFLOP/s (% of sgemm); "
+              + "each pass counted as 2·N·C_out·H_out·W_out·C_in·K² flops")
+        let header = pad("layer", 28) + pad("C_in→C_out", 12) + pad("K/s", 5) + pad("H→H_out", 10)
+            + pad("forward", 16) + pad("input grad", 16) + pad("weight grad", 16)
+        print(header)
+        print(String(repeating: "-", count: header.count))
+        for (layer, g, seconds) in rows {
+            let cells = seconds.map { time -> String in
+                let rate = g.forwardFlops / time / 1e9
+                return pad("\(format(rate, digits: 1)) (\(format(100 * rate / gemmRate, digits: 0))%)", 16)
             }
             print(pad(layer.name, 28) + pad("\(g.inputChannels)→\(g.outputChannels)", 12)
                   + pad("\(g.kernelSize)/\(g.stride)", 5) + pad("\(g.inputHeight)→\(g.outputHeight)", 10)
-                  + cell(forward) + cell(inputGradient) + cell(weightGradient))
+                  + cells.joined())
         }
     }
 
@@ -73,21 +84,20 @@ struct BenchKernels: ParsableCommand {
         return weight.withUnsafeBufferPointer { w in
             bias.withUnsafeBufferPointer { b in
                 let forward = best { _ = Conv2d.forward(input, weight: w, bias: b, geometry: g) }
-                let backward = { (inputGradient: Bool) in
-                    self.best {
-                        _ = Conv2d.backward(outputGradient: outputGradient, input: input, weight: w, geometry: g,
-                                            weightGradient: weightGradient, biasGradient: biasGradient,
-                                            computeInputGradient: inputGradient)
-                    }
+                let inputGradient = best {
+                    _ = Conv2d.inputGradient(outputGradient: outputGradient, weight: w, geometry: g)
                 }
-                let weightOnly = backward(false), full = backward(true)
-                return (forward, max(full - weightOnly, 1e-9), weightOnly)
+                let weightGradients = best {
+                    _ = Conv2d.backward(outputGradient: outputGradient, input: input, weight: w, geometry: g,
+                                        weightGradient: weightGradient, biasGradient: biasGradient,
+                                        computeInputGradient: false)
+                }
+                return (forward, inputGradient, weightGradients)
             }
         }
     }
 
-    /// GFLOP/s of a square `side³` sgemm, best of at least 10 runs (about 20 ms each), so a
-    /// busy moment on a shared machine does not lower the reference every row is compared to.
+    /// GFLOP/s of a square `side³` sgemm, best of at least 10 runs.
     private func sgemmRate(side: Int) -> Double {
         let a = [Float](repeating: 0.5, count: side * side), b = [Float](repeating: 0.25, count: side * side)
         var c = [Float](repeating: 0, count: side * side)

@@ -113,7 +113,17 @@ final class Conv2dTests: XCTestCase {
             }
         }
         XCTAssertNil(result)
-        XCTAssertLessThan(relativeError(weightGradient.map(Double.init), backward(problem, times: 1).weight), 1e-6)
+        let full = backward(problem, times: 1)
+        XCTAssertLessThan(relativeError(weightGradient.map(Double.init), full.weight), 1e-6)
+    }
+
+    func testInputGradientAloneMatchesBackward() {
+        for problem in Self.problems {
+            let inputGradient = problem.weightFloats.withUnsafeBufferPointer { w in
+                Conv2d.inputGradient(outputGradient: problem.outputGradientTensor, weight: w, geometry: problem.geometry)
+            }
+            XCTAssertEqual(inputGradient.scalars.map(Double.init), backward(problem, times: 1).input, "\(problem.geometry)")
+        }
     }
 
     /// The reference backward equals central differences of `L = Σ out · dY` in Float64.

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# End-to-end checks of the mstrain-dist command on tiny data: dataset tools, a short training
+# run of each mode, evaluation, and clean errors for bad input. Uses the release build.
+# Usage: launch/cli-tests.sh   (after `swift build -c release`)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bin="${MSTRAIN_BIN:-$(swift build -c release --show-bin-path)/mstrain-dist}"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export MSTRAIN_CACHE_DIR="$work/cache" OPENBLAS_NUM_THREADS=1
+passed=0 failed=0
+
+check() {  # check NAME COMMAND...: passes when the command succeeds
+    local name=$1; shift
+    if "$@" >"$work/out" 2>&1; then passed=$((passed + 1)); echo "ok   $name"
+    else failed=$((failed + 1)); echo "FAIL $name"; sed 's/^/     /' "$work/out" | tail -20; fi
+}
+
+# fails_cleanly NAME COMMAND...: the command must exit non-zero with a one-line "error:" message
+# and no crash trace.
+fails_cleanly() {
+    local name=$1; shift
+    "$@" >"$work/out" 2>&1
+    local code=$?
+    if [ $code -ne 0 ] && grep -q "^error: \|^Error: " "$work/out" && ! grep -qi "fatal error\|stack dump\|backtrace" "$work/out"; then
+        passed=$((passed + 1)); echo "ok   $name (exit $code)"
+    else
+        failed=$((failed + 1)); echo "FAIL $name (exit $code)"; sed 's/^/     /' "$work/out" | tail -20
+    fi
+}
+
+tiny=(--width 8 --width-multipliers 1,2 --groups 4 --batch 2 --iterations 2 --validate-every 2 --validation-count 4)
+check "data synth" "$bin" data synth --output "$work/tiny.h5" --train-count 16 --valid-count 4 --size 16
+check "data synth upsampled" "$bin" data synth --output "$work/up.h5" --train-count 4 --valid-count 2 --size 16 --regime upsampled
+check "data info" "$bin" data info "$work/tiny.h5"
+for mode in single multiscale full-multiscale; do
+    check "train $mode" "$bin" train --data "$work/tiny.h5" --mode "$mode" --levels 2 "${tiny[@]}" --run-directory "$work/run-$mode"
+    check "train $mode wrote its run directory" test -s "$work/run-$mode/summary.json" -a -s "$work/run-$mode/log.jsonl" \
+        -a -s "$work/run-$mode/weights.h5" -a -s "$work/run-$mode/config.yaml"
+done
+check "train from a config file" "$bin" train --config "$work/run-single/config.yaml" --run-directory "$work/run-config"
+check "eval" "$bin" eval "$work/run-full-multiscale/weights.h5" --data "$work/tiny.h5" --output "$work/restored.h5"
+check "eval wrote restored samples" test -s "$work/restored.h5"
+
+fails_cleanly "missing data file" "$bin" train --data "$work/missing.h5" "${tiny[@]}" --run-directory "$work/bad"
+printf 'not hdf5' >"$work/junk.h5"
+fails_cleanly "not an HDF5 file" "$bin" train --data "$work/junk.h5" "${tiny[@]}" --run-directory "$work/bad"
+fails_cleanly "too many levels for the images" "$bin" train --data "$work/tiny.h5" --levels 5 "${tiny[@]}" --run-directory "$work/bad"
+fails_cleanly "levels out of range" "$bin" train --data "$work/tiny.h5" --levels 0 --run-directory "$work/bad"
+fails_cleanly "unknown network" "$bin" train --network vgg
+fails_cleanly "unknown config key" sh -c "printf 'bogus: 1\n' >'$work/bad.yaml'; '$bin' train --config '$work/bad.yaml'"
+fails_cleanly "eval of a non-weights file" "$bin" eval "$work/tiny.h5"
+
+echo "cli: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
