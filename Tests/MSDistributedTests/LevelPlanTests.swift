@@ -1,7 +1,7 @@
 import XCTest
 @testable import MSDistributed
 
-/// The default batches of the brief's two schedules: MGE with `N_ℓ = 16·4^ℓ` on 4 levels,
+/// The default batches of the two multiscale schedules: MGE with `N_ℓ = 16·4^ℓ` on 4 levels,
 /// and Full-Multiscale's finest stage (16 samples on each of levels 0…3).
 enum DefaultTerms {
     static func levels(_ batches: [Int], finestLevel: Int = 0) -> [LevelPlan.Term] {
@@ -75,7 +75,7 @@ final class LevelPlanTests: XCTestCase {
         }
     }
 
-    /// The brief's target: imbalance ≤ 1.15 for R ≤ 16 with the default batches, wherever
+    /// The balance target: imbalance ≤ 1.15 for R ≤ 16 with the default batches, wherever
     /// the lower bound allows it (Full-Multiscale's 16 fine samples on 12…15 ranks put two
     /// on some rank, so the bound itself exceeds 1.15 there).
     func testImbalanceTargetWithDefaultBatches() {
@@ -119,15 +119,30 @@ final class LevelPlanTests: XCTestCase {
         XCTAssertTrue(text.contains("correction"))
     }
 
-    /// Prints the imbalance table of the default batches (visible with `swift test --filter
-    /// LevelPlanTests/testPrintImbalanceTable`).
-    func testPrintImbalanceTable() {
-        print("ranks  MGE 16·4^ℓ (bound)   FMS finest 16×4 (bound)")
-        for ranks in [1, 2, 3, 4, 8, 16] {
-            let mge = LevelPlan(terms: DefaultTerms.multilevel, rankCount: ranks)
-            let fms = LevelPlan(terms: DefaultTerms.fullMultiscaleFinestStage, rankCount: ranks)
-            print(String(format: "%5d  %.4f (%.4f)      %.4f (%.4f)", ranks, mge.imbalance, mge.lowerBoundImbalance,
-                         fms.imbalance, fms.lowerBoundImbalance))
+    /// The measured imbalance (max/mean) of the default batches; each equals the lower bound.
+    func testMeasuredImbalanceOfDefaultBatches() {
+        let measured: [(ranks: Int, multilevel: Double, fullMultiscale: Double)] = [
+            (1, 1, 1), (2, 1, 1), (3, 1.0004, 1.0012), (4, 1, 1), (8, 1, 1), (16, 1, 1),
+        ]
+        for (ranks, multilevel, fullMultiscale) in measured {
+            for (terms, expected) in [(DefaultTerms.multilevel, multilevel), (DefaultTerms.fullMultiscaleFinestStage, fullMultiscale)] {
+                let plan = LevelPlan(terms: terms, rankCount: ranks)
+                XCTAssertEqual(plan.imbalance, expected, accuracy: 1e-4, "\(ranks) ranks")
+                XCTAssertEqual(plan.imbalance, plan.lowerBoundImbalance, accuracy: 1e-12, "\(ranks) ranks")
+            }
+        }
+    }
+
+    /// Every stage of the default Full-Multiscale schedule (batches 128, 64, 32, 16 per
+    /// level from the coarsest stage on) stays within 1.15 on up to 16 ranks.
+    func testEveryFullMultiscaleStageIsBalanced() {
+        for (finestLevel, batch) in [(3, 128), (2, 64), (1, 32), (0, 16)] {
+            let terms = DefaultTerms.levels([Int](repeating: batch, count: 4 - finestLevel), finestLevel: finestLevel)
+            for ranks in 1...16 {
+                let plan = LevelPlan(terms: terms, rankCount: ranks)
+                XCTAssertLessThanOrEqual(plan.imbalance, max(1.15, plan.lowerBoundImbalance) + 1e-12,
+                                         "stage with finest level \(finestLevel), \(ranks) ranks")
+            }
         }
     }
 }
