@@ -2,7 +2,9 @@
 # MPI tests: runs mstrain-mpi-check (Tests/MPITests) under mpirun with 1 to 4 ranks and checks
 # that collectives give the right results, that a stalled collective, an abort and an MPI
 # error on one rank each end the whole job (non-zero, no hang) with a message naming the
-# cause. Every run is bounded by `timeout`. The last line reads "N passed, M failed".
+# cause; then mstrain-mpi-training-check (Tests/MPITrainingTests): the gradient of one step
+# on 1–4 ranks and 20 training steps on 2 ranks equal a single process's. Every run is
+# bounded by `timeout`. The last line reads "N passed, M failed".
 #
 # Usage: launch/mpi-tests.sh
 #   MSTRAIN_BUILD_DIR   the build directory (swift build --scratch-path) to build in or reuse;
@@ -11,9 +13,10 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 build_dir="${MSTRAIN_BUILD_DIR:-.build}"
-echo "mpi-tests: building mstrain-mpi-check (release, $build_dir)"
+echo "mpi-tests: building mstrain-mpi-check and mstrain-mpi-training-check (release, $build_dir)"
 swift build -c release --scratch-path "$build_dir" --product mstrain-mpi-check || exit 1
-binary="$(swift build -c release --scratch-path "$build_dir" --show-bin-path)/mstrain-mpi-check"
+swift build -c release --scratch-path "$build_dir" --product mstrain-mpi-training-check || exit 1
+bin_path="$(swift build -c release --scratch-path "$build_dir" --show-bin-path)"
 
 export OPENBLAS_NUM_THREADS=1
 mpirun_flags=(--allow-run-as-root --oversubscribe --mca btl self,vader --mca oob_tcp_if_include lo)
@@ -23,7 +26,7 @@ failed=0
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
 
-# run_case NAME RANKS SCENARIO STALL_TIMEOUT [TEXT...]
+# run_case NAME RANKS SCENARIO STALL_TIMEOUT [TEXT...]   (runs $binary SCENARIO $scenario_args...)
 #   Without TEXT: the run must exit 0 and print "SCENARIO: ok on RANKS ranks".
 #   With TEXT: the job must fail (non-zero) within $failure_limit seconds, and stderr must
 #   contain every TEXT.
@@ -34,7 +37,7 @@ run_case() {
     local start end seconds status text verdict=""
     start=$(date +%s.%N)
     MSTRAIN_STALL_TIMEOUT_SECONDS="$stall_timeout" timeout "$run_limit" \
-        mpirun "${mpirun_flags[@]}" -n "$ranks" "$binary" "$scenario" >"$scratch/out" 2>"$scratch/err"
+        mpirun "${mpirun_flags[@]}" -n "$ranks" "$binary" "$scenario" "${scenario_args[@]}" >"$scratch/out" 2>"$scratch/err"
     status=$?
     end=$(date +%s.%N)
     seconds=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
@@ -42,7 +45,7 @@ run_case() {
         verdict="hung: killed after ${run_limit} s"
     elif [ "$#" -eq 0 ]; then
         [ "$status" -eq 0 ] || verdict="exit status $status, expected 0"
-        grep -q "^$scenario: ok on $ranks ranks\$" "$scratch/out" || verdict="${verdict:-no \"$scenario: ok\" line}"
+        grep -q "^$scenario: ok on $ranks ranks" "$scratch/out" || verdict="${verdict:-no \"$scenario: ok\" line}"
     else
         [ "$status" -ne 0 ] || verdict="exit status 0, expected the job to fail"
         awk -v s="$seconds" -v l="$failure_limit" 'BEGIN { exit !(s > l) }' && verdict="${verdict:-took over ${failure_limit} s to end}"
@@ -60,6 +63,8 @@ run_case() {
     fi
 }
 
+binary="$bin_path/mstrain-mpi-check"
+scenario_args=()
 for ranks in 1 2 3 4; do
     # The watchdog is on (generous timeout) so that its bookkeeping runs around every collective.
     run_case "collectives and level plan" "$ranks" collectives 30
@@ -71,6 +76,16 @@ for ranks in 1 2 3 4; do
     run_case "abort on one rank" "$ranks" abort "" "rank $((ranks - 1)): deliberate abort by the last rank"
     run_case "MPI error on one rank" "$ranks" mpi-error "" "rank $((ranks - 1)): MPI_Bcast failed"
 done
+
+binary="$bin_path/mstrain-mpi-training-check"
+for ranks in 1 2 3 4; do
+    mkdir -p "$scratch/gradient-$ranks"
+    scenario_args=("$scratch/gradient-$ranks")
+    run_case "one step's gradient equals one process's" "$ranks" gradient 60
+done
+mkdir -p "$scratch/training"
+scenario_args=("$scratch/training")
+run_case "20 training steps equal one process's" 2 training 60
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

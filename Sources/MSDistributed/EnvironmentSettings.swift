@@ -27,6 +27,15 @@ public enum EnvironmentSettings {
         return seconds > 0 ? seconds : nil
     }
 
+    /// This process's rank as the launcher announced it, before MPI starts (0 when standalone),
+    /// so that errors found before any MPI work are printed once, by rank 0.
+    public static func launchRank(in environment: [String: String] = ProcessInfo.processInfo.environment) -> Int {
+        for variable in ["OMPI_COMM_WORLD_RANK", pmixRankVariable, pmiRankVariable, "SLURM_PROCID"] {
+            if let rank = environment[variable].flatMap({ Int($0) }) { return rank }
+        }
+        return 0
+    }
+
     /// How this process was started, judged from the launchers' variables.
     public static func launcher(in environment: [String: String] = ProcessInfo.processInfo.environment) -> Launcher {
         if [openMPIWorldSizeVariable, pmixRankVariable, pmiRankVariable].contains(where: { environment[$0] != nil }) {

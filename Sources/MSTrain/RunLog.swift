@@ -32,11 +32,13 @@ public final class JSONLinesWriter {
     private let handle: FileHandle
     private let encoder: JSONEncoder
 
-    public init(path: String) throws {
-        guard FileManager.default.createFile(atPath: path, contents: nil),
-              let handle = FileHandle(forWritingAtPath: path) else {
-            throw RunDirectoryError.unwritable(path)
+    /// Opens `path`, truncating it unless `append` (a resumed run continues its log).
+    public init(path: String, append: Bool = false) throws {
+        if !(append && FileManager.default.fileExists(atPath: path)) {
+            guard FileManager.default.createFile(atPath: path, contents: nil) else { throw RunDirectoryError.unwritable(path) }
         }
+        guard let handle = FileHandle(forWritingAtPath: path) else { throw RunDirectoryError.unwritable(path) }
+        do { try handle.seekToEnd() } catch { throw RunDirectoryError.unwritable(path) }
         self.handle = handle
         encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -68,6 +70,9 @@ public struct RunDirectory: Sendable {
         }
         guard FileManager.default.isWritableFile(atPath: path) else { throw RunDirectoryError.unwritable(path) }
     }
+
+    /// The run directory of a rank that never writes (its existence is rank 0's business).
+    public init(unverifiedPath path: String) { self.path = path }
 
     public func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
 

@@ -1,5 +1,6 @@
 import Foundation
 import MSData
+import MSDistributed
 import MSMultiscale
 import MSNN
 import MSOptim
@@ -18,6 +19,32 @@ public struct TrainingSummary: Codable, Equatable, Sendable {
     public var inputValidation: ValidationMetrics
 }
 
+/// Where a run stands between steps: everything besides the model and optimizer that a
+/// resumed run needs to continue exactly.
+public struct TrainingProgress: Codable, Equatable, Sendable {
+    /// The next global step to run.
+    public var nextStep = 0
+    public var cumulativeWork = 0.0
+    public var skippedSteps = 0
+    /// Training seconds so far (over all processes that ran this run).
+    public var seconds = 0.0
+    public var latestValidation: ValidationMetrics?
+    public init() {}
+}
+
+/// Errors that end a run.
+public enum TrainingError: Error, CustomStringConvertible, Equatable {
+    case nonFinite(step: Int)
+
+    public var description: String {
+        switch self {
+        case .nonFinite(let step):
+            return "step \(step): a loss or gradient was not finite and --on-non-finite stop is set; "
+                + "lower the learning rate, check the data for NaN, or use --on-non-finite skip"
+        }
+    }
+}
+
 /// Runs one training configuration: step = zero gradients → estimate → check → update.
 public final class Trainer {
     public let configuration: TrainingConfiguration
@@ -28,11 +55,18 @@ public final class Trainer {
     public let source: DatasetExampleSource
     public let validator: Validator
     public let runDirectory: RunDirectory
+    public let communicator: any Communicator
+    /// How each stage's samples are split over the ranks.
+    public let levelPlans: [LevelPlan]
+    /// Where the run stands; saved in and restored from checkpoints.
+    public var progress = TrainingProgress()
     let reporter: ProgressReporter
+    let reduction: StepReduction
 
-    /// Opens the data, builds the model and optimizer and prepares the run directory.
+    /// Opens the data, builds the model and optimizer and prepares the run directory (rank 0).
     /// `dataPath` is the resolved dataset file (the configuration's or the built-in default).
-    public init(configuration: TrainingConfiguration, dataPath: String, reporter: ProgressReporter) throws {
+    public init(configuration: TrainingConfiguration, dataPath: String, reporter: ProgressReporter,
+                communicator: any Communicator = SingleProcessCommunicator()) throws {
         try configuration.validate()
         self.configuration = configuration
         self.reporter = reporter
@@ -57,7 +91,12 @@ public final class Trainer {
                                         microBatch: configuration.microBatch, seed: configuration.seed)
         source = DatasetExampleSource(dataset: train, task: task, seed: configuration.seed)
         validator = try Validator(dataset: valid, task: task, count: configuration.validationCount, seed: configuration.seed)
-        runDirectory = try RunDirectory(path: configuration.runDirectory)
+        runDirectory = communicator.isRoot ? try RunDirectory(path: configuration.runDirectory)
+            : RunDirectory(unverifiedPath: configuration.runDirectory)
+        self.communicator = communicator
+        levelPlans = schedule.stages.map { LevelPlan($0.plan, rankCount: communicator.size) }
+        reduction = StepReduction(parameterCount: model.parameters.count,
+                                  maximumTerms: schedule.stages.map(\.plan.terms.count).max()!)
     }
 
     /// The learning rate of global step `step`.
@@ -77,79 +116,113 @@ public final class Trainer {
         }
     }
 
-    /// One optimizer step at global step `step`: returns the term losses and whether the step
-    /// was skipped because a loss or gradient was not finite.
+    /// One optimizer step at global step `step`: this rank evaluates its shards of the step's
+    /// terms, one allreduce sums gradients and losses over the ranks, and every rank applies the
+    /// same update, unless some rank saw a non-finite loss or gradient (then every rank skips
+    /// it). Returns the step's summed term losses and whether it was skipped.
     public func step(_ step: Int) throws -> (terms: [TermLoss], skipped: Bool) {
-        let plan = schedule.stages[schedule.position(ofStep: step).stage].plan
+        let stageIndex = schedule.position(ofStep: step).stage
+        let plan = schedule.stages[stageIndex].plan
+        communicator.step = step
         model.parameters.zeroGradients()
-        let terms = try estimator.estimate(plan: plan, step: step, source: source)
-        let finite = terms.allSatisfy { $0.fineLossSum.isFinite && $0.coarseLossSum.isFinite }
-            && model.parameters.gradients.allSatisfy { $0.isFinite }
-        if finite {
+        var terms = plan.terms.map { TermLoss(level: $0.level) }
+        for shard in levelPlans[stageIndex].shards(forRank: communicator.rank) {
+            let part = try estimator.accumulate(term: plan.terms[shard.term], samples: shard.samples, step: step, source: source)
+            terms[shard.term].fineLossSum += part.fineLossSum
+            terms[shard.term].coarseLossSum += part.coarseLossSum
+            terms[shard.term].count += part.count
+        }
+        let (reduced, nonFinite) = reduction.reduce(gradients: model.parameters.gradients, terms: terms, communicator: communicator)
+        if !nonFinite {
             optimizer.step(parameters: model.parameters.values, gradients: UnsafeBufferPointer(model.parameters.gradients),
                            learningRate: learningRate(at: step))
         }
-        return (terms, !finite)
+        return (reduced, nonFinite)
     }
 
-    /// Runs every step, validating every `validateEvery` steps and at the end; writes
-    /// `config.yaml`, `log.jsonl`, `summary.json` and `weights.h5` into the run directory.
+    /// Whether every rank holds bitwise the same parameters (one collective; all ranks must call it).
+    public func replicasAgree() -> Bool {
+        let hash = parameterHash(model.parameters.values)
+        return communicator.allreduce(hash, op: .max) == communicator.allreduce(hash, op: .min)
+    }
+
+    /// Runs the remaining steps (all of them, or those after a resumed checkpoint), validating
+    /// every `validateEvery` steps and at the end. Rank 0 validates, prints and writes
+    /// `config.yaml`, `log.jsonl`, `summary.json` and `weights.h5`; every rank returns the
+    /// same summary.
     public func run() throws -> TrainingSummary {
-        try runDirectory.write(try configuration.yaml(), to: "config.yaml")
-        let log = try JSONLinesWriter(path: runDirectory.file("log.jsonl"))
+        let root = communicator.isRoot
+        let log = root ? try JSONLinesWriter(path: runDirectory.file("log.jsonl"), append: progress.nextStep > 0) : nil
+        if root { try runDirectory.write(try configuration.yaml(), to: "config.yaml") }
         let total = schedule.totalIterations
         let input = validator.inputMetrics
         reporter.log(String(format: "validation input (degraded) metrics: PSNR %.2f dB, SSIM %.4f, MSE %.5f",
                             input.psnr, input.ssim, input.mse))
         let start = DispatchTime.now().uptimeNanoseconds
-        func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
-        var cumulativeWork = 0.0, skipped = 0
-        var latest: ValidationMetrics?
+        let secondsBefore = progress.seconds
+        func elapsed() -> Double { secondsBefore + Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
         var previousStage = -1
-        for step in 0..<total {
+        let firstStep = progress.nextStep
+        for step in firstStep..<total {
             let (stageIndex, _) = schedule.position(ofStep: step)
             let stage = schedule.stages[stageIndex]
             if stageIndex != previousStage {
                 reporter.log("stage \(stageIndex + 1)/\(schedule.stages.count): \(stage.iterations) steps, "
                              + describe(stage.plan, finestSize: source.dataset.height))
+                if communicator.size > 1 { reporter.log(levelPlans[stageIndex].description) }
                 previousStage = stageIndex
             }
-            let (terms, wasSkipped) = try self.step(step)
-            if wasSkipped {
-                skipped += 1
-                reporter.log("step \(step): non-finite loss or gradient; the update was skipped")
+            let (terms, skipped) = try self.step(step)
+            if skipped {
+                progress.skippedSteps += 1
+                reporter.log("step \(step): a rank saw a non-finite loss or gradient; every rank skipped the update")
+                if configuration.stopOnNonFinite { throw TrainingError.nonFinite(step: step) }
             }
-            cumulativeWork += stage.plan.work
-            let isLast = step == total - 1
+            progress.cumulativeWork += stage.plan.work
+            progress.nextStep = step + 1
             var validation: ValidationMetrics?
-            if (step + 1) % configuration.validateEvery == 0 || isLast {
+            if root && ((step + 1) % configuration.validateEvery == 0 || step == total - 1) {
                 validation = try validator.evaluate(estimator)
-                latest = validation
-            }
-            let records = terms.map { t in
-                TermRecord(level: t.level, fine: t.fineLossSum / Double(t.count),
-                           coarse: stage.plan.terms.first { $0.level == t.level }!.isCorrection ? t.coarseLossSum / Double(t.count) : nil,
-                           samples: t.count)
+                progress.latestValidation = validation
             }
             let seconds = elapsed()
-            try log.append(StepRecord(step: step, stage: stageIndex, learningRate: learningRate(at: step), loss: records[0].fine,
-                                      terms: records, workUnits: stage.plan.work, cumulativeWorkUnits: cumulativeWork,
-                                      seconds: seconds, skipped: wasSkipped, validation: validation))
-            let eta = seconds / Double(step + 1) * Double(total - step - 1)
-            var line = String(format: "stage %d/%d  step %d/%d  loss %.5f", stageIndex + 1, schedule.stages.count,
-                              step + 1, total, records[0].fine)
-            if let latest { line += String(format: "  valid PSNR %.2f dB", latest.psnr) }
-            line += String(format: "  WU %.0f  %@ elapsed, ETA %@", cumulativeWork, formatDuration(seconds), formatDuration(eta))
-            reporter.update(line, seconds: seconds, force: validation != nil)
+            progress.seconds = seconds
+            if let log {
+                let records = terms.enumerated().map { t, term in
+                    TermRecord(level: term.level, fine: term.fineLossSum / Double(term.count),
+                               coarse: stage.plan.terms[t].isCorrection ? term.coarseLossSum / Double(term.count) : nil,
+                               samples: term.count)
+                }
+                try log.append(StepRecord(step: step, stage: stageIndex, learningRate: learningRate(at: step), loss: records[0].fine,
+                                          terms: records, workUnits: stage.plan.work, cumulativeWorkUnits: progress.cumulativeWork,
+                                          seconds: seconds, skipped: skipped, validation: validation))
+                let eta = (seconds - secondsBefore) / Double(step + 1 - firstStep) * Double(total - step - 1)
+                var line = String(format: "stage %d/%d  step %d/%d  loss %.5f", stageIndex + 1, schedule.stages.count,
+                                  step + 1, total, records[0].fine)
+                if let latest = progress.latestValidation { line += String(format: "  valid PSNR %.2f dB", latest.psnr) }
+                line += String(format: "  WU %.0f  %@ elapsed, ETA %@", progress.cumulativeWork, formatDuration(seconds), formatDuration(eta))
+                reporter.update(line, seconds: seconds, force: validation != nil)
+            }
         }
         reporter.finish()
-        let summary = TrainingSummary(mode: configuration.mode, steps: total, skippedSteps: skipped, workUnits: cumulativeWork,
-                                      seconds: elapsed(), validation: latest!, inputValidation: input)
-        try WeightsFile.write(model, configuration: configuration, to: runDirectory.file("weights.h5"))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try runDirectory.write(String(decoding: try encoder.encode(summary), as: UTF8.self), to: "summary.json")
+        let final = broadcastValidation(progress.latestValidation)
+        let summary = TrainingSummary(mode: configuration.mode, steps: total, skippedSteps: progress.skippedSteps,
+                                      workUnits: progress.cumulativeWork, seconds: elapsed(), validation: final,
+                                      inputValidation: input)
+        if root {
+            try WeightsFile.write(model, configuration: configuration, to: runDirectory.file("weights.h5"))
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try runDirectory.write(String(decoding: try encoder.encode(summary), as: UTF8.self), to: "summary.json")
+        }
         return summary
+    }
+
+    /// Rank 0's validation metrics on every rank.
+    private func broadcastValidation(_ metrics: ValidationMetrics?) -> ValidationMetrics {
+        var values = [metrics?.mse ?? .nan, metrics?.psnr ?? .nan, metrics?.ssim ?? .nan]
+        values.withUnsafeMutableBufferPointer { communicator.broadcast($0, root: 0) }
+        return ValidationMetrics(mse: values[0], psnr: values[1], ssim: values[2])
     }
 
     /// "levels 64², 32² with batches 16, 16" for a plan on data of side `finestSize`.

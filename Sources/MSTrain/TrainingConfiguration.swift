@@ -73,6 +73,8 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var microBatch: Int = 8
     /// Splits up to this size are cached in memory.
     public var memoryBudgetMB: Int = 2048
+    /// End the run (instead of skipping the update) when a step's loss or gradient is not finite.
+    public var stopOnNonFinite: Bool = false
 
     public init() {}
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MSDistributed
 import MSTensor
 
 /// Runs `body`; an error a user can cause becomes one line on standard error and exit code 1,
@@ -18,11 +19,37 @@ func runReportingErrors(_ body: () throws -> Void) throws {
 }
 
 /// Sets the BLAS thread count: `requested`, else `OPENBLAS_NUM_THREADS` if the user set it,
-/// else every core.
-func configureThreads(_ requested: Int?) {
+/// else every core for a single process and one thread per rank under MPI.
+func configureThreads(_ requested: Int?, ranks: Int = 1) {
     if let requested { BLAS.threadCount = max(1, requested); return }
-    if ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] != nil { return }
-    BLAS.threadCount = ProcessInfo.processInfo.activeProcessorCount
+    if let text = ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"], let value = Int(text) {
+        BLAS.threadCount = max(1, value)
+        return
+    }
+    BLAS.threadCount = ranks > 1 ? 1 : ProcessInfo.processInfo.activeProcessorCount
+}
+
+/// The communicator for this launch; an error starting it is printed by rank `rank` 0 only.
+func makeCommunicatorReportingErrors(rank: Int) throws -> any Communicator {
+    do { return try makeCommunicator() } catch {
+        if rank == 0 { FileHandle.standardError.write(Data("error: \(error)\n".utf8)) }
+        throw ExitCode.failure
+    }
+}
+
+/// Runs `body` on every rank. A thrown error ends the whole job: with one rank it is printed as
+/// one line and the exit code is 1; with several, the failing rank prints it and aborts every
+/// rank (no rank is left waiting in a collective).
+func runCollectively(_ communicator: any Communicator, _ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let error as ExitCode {
+        throw error
+    } catch {
+        if communicator.size > 1 { communicator.abort(message: "error: \(error)", code: 1) }
+        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        throw ExitCode.failure
+    }
 }
 
 /// "kernel Haswell, 2 threads".

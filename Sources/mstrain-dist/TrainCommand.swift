@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MSDistributed
 import MSMultiscale
 import MSNN
 import MSOptim
@@ -12,6 +13,9 @@ extension TrainingMode: ExpressibleByArgument {}
 extension Restriction: ExpressibleByArgument {}
 extension OptimizerKind: ExpressibleByArgument {}
 extension LearningRateSchedule: ExpressibleByArgument {}
+
+/// What a run does when a step's loss or gradient is not finite.
+enum NonFinitePolicy: String, CaseIterable, ExpressibleByArgument { case skip, stop }
 
 /// Options shared by commands that build a training configuration. Every option is optional:
 /// unset options keep the value of the `--config` file, or the default.
@@ -83,6 +87,8 @@ struct TrainingOptions: ParsableArguments {
     var microBatch: Int?
     @Option(help: "Cache dataset splits in memory up to this many MiB (default 2048).")
     var memoryBudgetMb: Int?
+    @Option(help: "When a loss or gradient is not finite: skip (every rank skips that update) or stop (default skip).")
+    var onNonFinite: NonFinitePolicy?
 
     /// The configuration file's values (or the defaults) overridden by the options given.
     func resolve() throws -> TrainingConfiguration {
@@ -125,6 +131,7 @@ struct TrainingOptions: ParsableArguments {
         if let validationCount { c.validationCount = validationCount }
         if let microBatch { c.microBatch = microBatch }
         if let memoryBudgetMb { c.memoryBudgetMB = memoryBudgetMb }
+        if let onNonFinite { c.stopOnNonFinite = onNonFinite == .stop }
         try c.validate()
         return c
     }
@@ -143,24 +150,57 @@ struct TrainCommand: ParsableCommand {
             """)
 
     @OptionGroup var options: TrainingOptions
-    @Option(help: "BLAS threads (default: all cores; set OPENBLAS_NUM_THREADS to override).")
+    @Option(help: "BLAS threads per process (default: all cores for one process, 1 per rank under MPI; OPENBLAS_NUM_THREADS overrides).")
     var threads: Int?
+    @Flag(help: "Print the schedule and how each stage's samples are split over the ranks, then exit.")
+    var dryRun = false
+    @Option(help: "Every this many steps, check that all ranks hold bitwise identical parameters (0: never).")
+    var checkReplicas = 0
 
     func run() throws {
-        try runReportingErrors {
-            let configuration = try options.resolve()
-            let reporter = ProgressReporter()
-            configureThreads(threads)
+        // Everything a user can get wrong is checked before MPI starts, and reported by rank 0 only.
+        let launchRank = EnvironmentSettings.launchRank()
+        let configuration: TrainingConfiguration
+        do { configuration = try options.resolve() } catch {
+            if launchRank == 0 { FileHandle.standardError.write(Data("error: \(error)\n".utf8)) }
+            throw ExitCode.validationFailure
+        }
+        let communicator = try makeCommunicatorReportingErrors(rank: launchRank)
+        defer { communicator.finalize() }
+        let reporter = ProgressReporter(quiet: !communicator.isRoot)
+        configureThreads(threads, ranks: communicator.size)
+        try runCollectively(communicator) {
+            if dryRun {
+                try printPlan(configuration, communicator: communicator, reporter: reporter)
+                return
+            }
             let dataPath = try configuration.data ?? DefaultDataset.ensure(log: reporter.log)
             reporter.log("mstrain-dist train: resolved configuration\n" + (try configuration.yaml()))
-            let trainer = try Trainer(configuration: configuration, dataPath: dataPath, reporter: reporter)
+            let trainer = try Trainer(configuration: configuration, dataPath: dataPath, reporter: reporter,
+                                      communicator: communicator)
             reporter.log("model: \(configuration.network.rawValue), \(trainer.model.parameters.count) parameters; "
-                         + "data: \(dataPath); BLAS \(BLASInfo.description)")
+                         + "data: \(dataPath); \(communicator.size) rank(s); BLAS \(BLASInfo.description)")
             let summary = try trainer.run()
+            if checkReplicas > 0 && !trainer.replicasAgree() {
+                communicator.abort(message: "parameters differ between ranks at the end of the run", code: 70)
+            }
             reporter.log(String(format: "done: %d steps, %.0f WU, %.1f s; validation PSNR %.2f dB (input %.2f dB), SSIM %.4f, MSE %.5f",
                                 summary.steps, summary.workUnits, summary.seconds, summary.validation.psnr,
                                 summary.inputValidation.psnr, summary.validation.ssim, summary.validation.mse))
             reporter.log("run directory: \(configuration.runDirectory)")
+        }
+    }
+
+    /// The schedule and each stage's rank plan, for `--dry-run`.
+    private func printPlan(_ configuration: TrainingConfiguration, communicator: any Communicator, reporter: ProgressReporter) throws {
+        let schedule = try configuration.schedule()
+        reporter.log(String(format: "%@ schedule: %d stage(s), %d steps, %.0f WU in all",
+                            configuration.mode.rawValue, schedule.stages.count, schedule.totalIterations, schedule.totalWork))
+        for (index, stage) in schedule.stages.enumerated() {
+            reporter.log("stage \(index + 1): \(stage.iterations) steps")
+            reporter.log(LevelPlan(terms: stage.plan.terms.map {
+                LevelPlan.Term(level: $0.level, batchSize: $0.batchSize, isCorrection: $0.isCorrection)
+            }, rankCount: communicator.size).description)
         }
     }
 }

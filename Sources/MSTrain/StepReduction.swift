@@ -1,0 +1,65 @@
+import MSDistributed
+import MSMultiscale
+import MSNN
+
+/// The one allreduce of a training step, over one contiguous Float buffer laid out
+/// identically on every rank:
+///
+///     [ parameter gradients (P) | per term: fine loss sum, coarse loss sum, sample count (3·T) | non-finite flag (1) ]
+///
+/// After the sum every rank holds the full multilevel gradient, the step's loss sums and the
+/// number of ranks that saw a non-finite value.
+final class StepReduction {
+    private var buffer: [Float]
+    let parameterCount: Int
+
+    init(parameterCount: Int, maximumTerms: Int) {
+        self.parameterCount = parameterCount
+        buffer = [Float](repeating: 0, count: parameterCount + 3 * maximumTerms + 1)
+    }
+
+    /// Reduces this rank's `gradients` (replaced in place by the sum over ranks) and term
+    /// losses; returns the summed term losses and whether any rank saw a non-finite value.
+    func reduce(gradients: UnsafeMutableBufferPointer<Float>, terms: [TermLoss], communicator: any Communicator)
+        -> (terms: [TermLoss], nonFinite: Bool) {
+        precondition(gradients.count == parameterCount && 3 * terms.count + 1 <= buffer.count - parameterCount,
+                     "StepReduction: \(gradients.count) gradients and \(terms.count) terms do not fit the buffer")
+        let localNonFinite = !terms.allSatisfy { $0.fineLossSum.isFinite && $0.coarseLossSum.isFinite }
+            || !gradients.allSatisfy { $0.isFinite }
+        let tail = parameterCount
+        let flagIndex = tail + 3 * terms.count
+        let length = flagIndex + 1
+        return buffer.withUnsafeMutableBufferPointer { b in
+            _ = UnsafeMutableBufferPointer(rebasing: b[0..<parameterCount]).update(fromContentsOf: gradients)
+            for (t, term) in terms.enumerated() {
+                b[tail + 3 * t] = Float(term.fineLossSum)
+                b[tail + 3 * t + 1] = Float(term.coarseLossSum)
+                b[tail + 3 * t + 2] = Float(term.count)
+            }
+            b[flagIndex] = localNonFinite ? 1 : 0
+            communicator.allreduce(UnsafeMutableBufferPointer(rebasing: b[0..<length]), op: .sum)
+            _ = gradients.update(fromContentsOf: UnsafeMutableBufferPointer(rebasing: b[0..<parameterCount]))
+            let reduced = terms.enumerated().map { t, term in
+                TermLoss(level: term.level, fineLossSum: Double(b[tail + 3 * t]), coarseLossSum: Double(b[tail + 3 * t + 1]),
+                         count: Int(b[tail + 3 * t + 2].rounded()))
+            }
+            return (reduced, b[flagIndex] > 0)
+        }
+    }
+}
+
+extension LevelPlan {
+    /// The distribution of one estimator plan's samples over `rankCount` ranks.
+    init(_ plan: EstimatorPlan, rankCount: Int) {
+        self.init(terms: plan.terms.map { Term(level: $0.level, batchSize: $0.batchSize, isCorrection: $0.isCorrection) },
+                  rankCount: rankCount)
+    }
+}
+
+/// A 64-bit FNV-1a hash of the parameters' bit patterns, for checking that every rank holds
+/// bitwise the same model.
+func parameterHash(_ values: UnsafeMutableBufferPointer<Float>) -> UInt64 {
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    for v in values { h = (h ^ UInt64(v.bitPattern)) &* 0x0000_0100_0000_01b3 }
+    return h
+}

@@ -1,0 +1,83 @@
+import Foundation
+import MSData
+import MSDistributed
+import MSNN
+import MSTrain
+
+// Rank-count independence of training; run under mpirun by launch/mpi-tests.sh.
+//
+//     mstrain-mpi-training-check gradient DIR   the multilevel gradient of one step summed over
+//                                               the ranks equals (1e-5 relative) the gradient one
+//                                               process computes alone
+//     mstrain-mpi-training-check training DIR   20 training steps on the ranks end with the same
+//                                               parameters (1e-4 relative) as on one process,
+//                                               and every rank holds bitwise the same parameters
+//
+// DIR is a scratch folder shared by the ranks. Rank 0 also runs the single-process reference.
+
+/// A tiny multiscale configuration whose samples, degradations and dropout masks all depend on
+/// (seed, step, level, sample index) only.
+func configuration(runDirectory: String) -> TrainingConfiguration {
+    var c = TrainingConfiguration()
+    c.mode = .multiscale
+    c.levels = 3
+    c.batch = 2
+    c.levelRatio = 2
+    c.width = 8
+    c.widthMultipliers = [1, 2]
+    c.groups = 4
+    c.dropout = 0.1
+    c.iterations = 20
+    c.validationCount = 2
+    c.microBatch = 3
+    c.runDirectory = runDirectory
+    return c
+}
+
+/// Largest |a − b| over the largest |b|.
+func relativeDifference(_ a: [Float], _ b: [Float]) -> Double {
+    var difference: Float = 0, scale: Float = 1e-30
+    for i in 0..<a.count { difference = max(difference, abs(a[i] - b[i])); scale = max(scale, abs(b[i])) }
+    return Double(difference / scale)
+}
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+guard arguments.count == 2, ["gradient", "training"].contains(arguments[0]) else {
+    FileHandle.standardError.write(Data("usage: mstrain-mpi-training-check gradient|training DIR\n".utf8))
+    exit(64)
+}
+let (scenario, directory) = (arguments[0], arguments[1])
+do {
+    let communicator = try MPICommunicator()
+    let data = directory + "/data.h5"
+    if communicator.isRoot {
+        try DeadLeaves(size: 16, channels: 3, seed: 4).writeDataset(to: data, counts: [.train: 24, .valid: 2])
+    }
+    communicator.barrier()
+    let quiet = ProgressReporter(quiet: true)
+    let distributed = try Trainer(configuration: configuration(runDirectory: directory + "/ranks"), dataPath: data,
+                                  reporter: quiet, communicator: communicator)
+    let steps = scenario == "gradient" ? 1 : 20
+    for step in 0..<steps { _ = try distributed.step(step) }
+    guard distributed.replicasAgree() else {
+        communicator.abort(message: "parameters differ between ranks after \(steps) step(s)", code: 2)
+    }
+    if communicator.isRoot {
+        let alone = try Trainer(configuration: configuration(runDirectory: directory + "/alone"), dataPath: data, reporter: quiet)
+        for step in 0..<steps { _ = try alone.step(step) }
+        let (mine, reference, tolerance) = scenario == "gradient"
+            ? (distributed.model.parameters.snapshotGradients(), alone.model.parameters.snapshotGradients(), 1e-5)
+            : (distributed.model.parameters.snapshotValues(), alone.model.parameters.snapshotValues(), 1e-4)
+        let difference = relativeDifference(mine, reference)
+        guard difference <= tolerance else {
+            communicator.abort(message: "\(scenario): \(communicator.size) ranks differ from one process by \(difference) "
+                               + "(relative), more than \(tolerance)", code: 2)
+        }
+        print("\(scenario): ok on \(communicator.size) ranks (relative difference \(difference))")
+    }
+    communicator.barrier()
+    communicator.finalize()
+} catch {
+    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    exit(1)
+}
