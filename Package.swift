@@ -28,29 +28,33 @@ let package = Package(
         .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
         .systemLibrary(name: "CImageCodecs", path: "Sources/CImageCodecs", pkgConfig: "libpng",
                        providers: [.apt(["libpng-dev", "libjpeg62-turbo-dev"])]),
+        // libjpeg behind a C wrapper: its fatal errors longjmp, which Swift cannot do.
+        .target(name: "CJPEGDecode", linkerSettings: [.linkedLibrary("jpeg")]),
 
         .target(name: "MSTensor", dependencies: ["COpenBLAS", "CMalloc"], swiftSettings: fastMath),
         .target(name: "MSKernels", dependencies: ["MSTensor"], swiftSettings: fastMath),
         .target(name: "MSNN", dependencies: ["MSTensor", "MSKernels"], swiftSettings: fastMath),
         .target(name: "MSOptim", dependencies: ["MSTensor"], swiftSettings: fastMath),
-        .target(name: "MSData", dependencies: ["MSTensor", "CHDF5", "CImageCodecs"], swiftSettings: fastMath),
+        .target(name: "MSData", dependencies: ["MSTensor", "CHDF5", "CImageCodecs", "CJPEGDecode"], swiftSettings: fastMath),
         .target(name: "MSTasks", dependencies: ["MSTensor", "MSKernels"], swiftSettings: fastMath),
         .target(name: "MSMultiscale", dependencies: ["MSTensor", "MSKernels", "MSNN", "MSTasks"], swiftSettings: fastMath),
         .target(name: "MSDistributed", dependencies: ["CMPI", "MSTensor"]),
         .target(name: "MSTrain",
-                dependencies: ["MSTensor", "MSKernels", "MSNN", "MSOptim", "MSData", "MSTasks", "MSMultiscale",
+                dependencies: ["MSTensor", "MSKernels", "MSNN", "MSOptim", "MSData", "MSTasks", "MSMultiscale", "MSDistributed",
                                .product(name: "Yams", package: "Yams")],
                 swiftSettings: fastMath),
         .executableTarget(
             name: "mstrain-dist",
             dependencies: [
-                "MSTensor", "MSKernels", "MSNN", "MSOptim", "MSData", "MSTasks", "MSMultiscale", "MSTrain",
+                "MSTensor", "MSKernels", "MSNN", "MSOptim", "MSData", "MSTasks", "MSMultiscale", "MSDistributed", "MSTrain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fastMath),
 
         // Run under mpirun by launch/mpi-tests.sh: collectives, stall watchdog, abort on error.
         .executableTarget(name: "mstrain-mpi-check", dependencies: ["MSDistributed"], path: "Tests/MPITests"),
+        .executableTarget(name: "mstrain-mpi-training-check", dependencies: ["MSData", "MSDistributed", "MSNN", "MSTrain"],
+                          path: "Tests/MPITrainingTests"),
 
         // Fixture loading and finite-difference helpers shared by the test targets.
         .target(name: "MSTestSupport", dependencies: ["MSTensor"]),
@@ -62,12 +66,14 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "MSOptimTests", dependencies: ["MSTestSupport", "MSTensor", "MSOptim"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "MSDataTests", dependencies: ["MSTestSupport", "MSTensor", "MSData"]),
+        .testTarget(name: "MSDataTests", dependencies: ["MSTestSupport", "MSTensor", "MSData"],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "MSTasksTests", dependencies: ["MSTestSupport", "MSTensor", "MSKernels", "MSTasks"]),
         .testTarget(name: "MSMultiscaleTests",
                     dependencies: ["MSTestSupport", "MSTensor", "MSKernels", "MSNN", "MSTasks", "MSMultiscale"]),
         .testTarget(name: "MSDistributedTests", dependencies: ["MSDistributed"]),
         .testTarget(name: "MSTrainTests",
-                    dependencies: ["MSTestSupport", "MSTensor", "MSNN", "MSOptim", "MSData", "MSTasks", "MSMultiscale", "MSTrain"]),
+                    dependencies: ["MSTestSupport", "MSTensor", "MSNN", "MSOptim", "MSData", "MSTasks", "MSMultiscale",
+                                   "MSDistributed", "MSTrain"]),
     ]
 )

@@ -1,7 +1,8 @@
 #ifndef MSTRAIN_CIMAGECODECS_SHIM_H
 #define MSTRAIN_CIMAGECODECS_SHIM_H
-/* PNG and JPEG decoding for `mstrain-dist data import`. */
-#include <stdio.h>
+/* PNG decoding (libpng's simplified API) and raw inflate (zlib, for .npz archives) for
+   `mstrain-dist data import`. JPEG goes through the CJPEGDecode wrapper, which keeps
+   libjpeg's setjmp-based error handling on the C side. */
 #include <png.h>
-#include <jpeglib.h>
+#include <zlib.h>
 #endif

@@ -64,6 +64,40 @@ public struct ImageArray: Equatable, Sendable {
         }
     }
 
+    /// The images with `channels` channels: grey is repeated into R, G and B; RGB becomes
+    /// its luma `0.299·R + 0.587·G + 0.114·B` (ITU-R BT.601, as libjpeg and Pillow compute
+    /// grey; uint8 in 16-bit fixed point, rounded). Returns `self` when the count already matches.
+    public func converted(toChannels target: Int) -> ImageArray {
+        precondition((target == 1 || target == 3) && (channels == 1 || channels == 3), "converted(toChannels:): \(channels) → \(target)")
+        if target == channels { return self }
+        let plane = height * width
+        func convert<T>(_ v: [T], luma: (T, T, T) -> T) -> [T] {
+            var out: [T] = []
+            out.reserveCapacity(count * target * plane)
+            for n in 0..<count {
+                let image = v[n * sampleSize ..< (n + 1) * sampleSize]
+                if target == 3 {
+                    for _ in 0..<3 { out += image }
+                } else {
+                    let (r, g, b) = (image.startIndex, image.startIndex + plane, image.startIndex + 2 * plane)
+                    for p in 0..<plane { out.append(luma(v[r + p], v[g + p], v[b + p])) }
+                }
+            }
+            return out
+        }
+        let converted: Values
+        switch values {
+        case .uint8(let v):
+            converted = .uint8(convert(v) { r, g, b in
+                let weighted: UInt32 = 19595 * UInt32(r) + 38470 * UInt32(g) + 7471 * UInt32(b)
+                return UInt8((weighted + 32768) >> 16)
+            })
+        case .float32(let v):
+            converted = .float32(convert(v) { r, g, b in min(1, 0.299 * r + 0.587 * g + 0.114 * b) })
+        }
+        return ImageArray(count: count, channels: target, height: height, width: width, values: converted)
+    }
+
     private func resized(to size: Int) -> ImageArray {
         let unit = storage.unitScale
         var out: [Float] = []
@@ -78,5 +112,27 @@ public struct ImageArray: Equatable, Sendable {
         }
         let values: Values = storage == .uint8 ? .uint8(out.map(DatasetWriter.quantize)) : .float32(out)
         return ImageArray(count: count, channels: channels, height: size, width: size, values: values)
+    }
+}
+
+extension ImageArray {
+    /// Reinterprets values stored `[N, H, W, C]` as this array's `[N, C, H, W]`.
+    func transposedFromNHWC() -> ImageArray {
+        let (c, h, w) = (channels, height, width)
+        func permute<T>(_ v: [T]) -> [T] {
+            var out = v
+            for n in 0..<count {
+                for y in 0..<h {
+                    for x in 0..<w {
+                        for k in 0..<c { out[((n * c + k) * h + y) * w + x] = v[((n * h + y) * w + x) * c + k] }
+                    }
+                }
+            }
+            return out
+        }
+        switch values {
+        case .uint8(let v): return ImageArray(count: count, channels: c, height: h, width: w, values: .uint8(permute(v)))
+        case .float32(let v): return ImageArray(count: count, channels: c, height: h, width: w, values: .float32(permute(v)))
+        }
     }
 }

@@ -17,7 +17,12 @@ public enum NumpyFile {
     /// Reads the images of `path`: `[N, H, W]` (one channel) or 4-D in `layout`.
     public static func readImages(_ path: String, layout: NumpyLayout = .auto) throws -> ImageArray {
         guard let data = FileManager.default.contents(atPath: path) else { throw DataError.missingFile(path: path) }
-        let bytes = [UInt8](data)
+        return try readImages(bytes: [UInt8](data), path: path, layout: layout)
+    }
+
+    /// Reads the images of a `.npy` file held in `bytes`; `path` names it in errors (for a
+    /// member of an `.npz` archive, `archive.npz:member`).
+    public static func readImages(bytes: [UInt8], path: String, layout: NumpyLayout = .auto) throws -> ImageArray {
         let (header, bodyStart) = try splitHeader(bytes, path)
         let descr = try field("descr", in: header, path)
         guard try field("fortran_order", in: header, path) == "False" else {
@@ -106,28 +111,6 @@ public enum NumpyFile {
             if lastIsChannels { return ([shape[0], shape[3], shape[1], shape[2]], true) }
             if secondIsChannels { return (shape, false) }
             throw DataError.unsupportedSource(path: path, reason: "shape \(shape) has no axis of 1 or 3 channels")
-        }
-    }
-}
-
-extension ImageArray {
-    /// Reinterprets values stored `[N, H, W, C]` as this array's `[N, C, H, W]`.
-    fileprivate func transposedFromNHWC() -> ImageArray {
-        let (c, h, w) = (channels, height, width)
-        func permute<T>(_ v: [T]) -> [T] {
-            var out = v
-            for n in 0..<count {
-                for y in 0..<h {
-                    for x in 0..<w {
-                        for k in 0..<c { out[((n * c + k) * h + y) * w + x] = v[((n * h + y) * w + x) * c + k] }
-                    }
-                }
-            }
-            return out
-        }
-        switch values {
-        case .uint8(let v): return ImageArray(count: count, channels: c, height: h, width: w, values: .uint8(permute(v)))
-        case .float32(let v): return ImageArray(count: count, channels: c, height: h, width: w, values: .float32(permute(v)))
         }
     }
 }

@@ -29,7 +29,16 @@ public struct TrainingProgress: Codable, Equatable, Sendable {
     /// Training seconds so far (over all processes that ran this run).
     public var seconds = 0.0
     public var latestValidation: ValidationMetrics?
+    /// Every validation of the run so far.
+    public var validationHistory: [ValidationRecord] = []
     public init() {}
+}
+
+/// The validation metrics measured after `step`.
+public struct ValidationRecord: Codable, Equatable, Sendable {
+    public var step: Int
+    public var mse, psnr, ssim: Double
+    public var metrics: ValidationMetrics { ValidationMetrics(mse: mse, psnr: psnr, ssim: ssim) }
 }
 
 /// Errors that end a run.
@@ -60,6 +69,8 @@ public final class Trainer {
     public let levelPlans: [LevelPlan]
     /// Where the run stands; saved in and restored from checkpoints.
     public var progress = TrainingProgress()
+    /// Set by SIGTERM/SIGUSR1 (see `StopRequest.install`); checked at every step boundary.
+    public let stopRequest = StopRequest()
     let reporter: ProgressReporter
     let reduction: StepReduction
 
@@ -116,11 +127,21 @@ public final class Trainer {
         }
     }
 
+    /// What one step reports, identical on every rank.
+    public struct StepOutcome {
+        /// The step's term losses summed over the ranks.
+        public var terms: [TermLoss]
+        /// Some rank saw a non-finite loss or gradient, so every rank skipped the update.
+        public var skipped: Bool
+        /// Some rank was asked to stop (a signal).
+        public var stopRequested: Bool
+    }
+
     /// One optimizer step at global step `step`: this rank evaluates its shards of the step's
-    /// terms, one allreduce sums gradients and losses over the ranks, and every rank applies the
-    /// same update, unless some rank saw a non-finite loss or gradient (then every rank skips
-    /// it). Returns the step's summed term losses and whether it was skipped.
-    public func step(_ step: Int) throws -> (terms: [TermLoss], skipped: Bool) {
+    /// terms, one allreduce sums gradients, losses and flags over the ranks, and every rank
+    /// applies the same update, unless some rank saw a non-finite loss or gradient (then every
+    /// rank skips it).
+    public func step(_ step: Int) throws -> StepOutcome {
         let stageIndex = schedule.position(ofStep: step).stage
         let plan = schedule.stages[stageIndex].plan
         communicator.step = step
@@ -132,12 +153,13 @@ public final class Trainer {
             terms[shard.term].coarseLossSum += part.coarseLossSum
             terms[shard.term].count += part.count
         }
-        let (reduced, nonFinite) = reduction.reduce(gradients: model.parameters.gradients, terms: terms, communicator: communicator)
+        let (reduced, nonFinite, stop) = reduction.reduce(gradients: model.parameters.gradients, terms: terms,
+                                                          stopRequested: stopRequest.isRequested, communicator: communicator)
         if !nonFinite {
             optimizer.step(parameters: model.parameters.values, gradients: UnsafeBufferPointer(model.parameters.gradients),
                            learningRate: learningRate(at: step))
         }
-        return (reduced, nonFinite)
+        return StepOutcome(terms: reduced, skipped: nonFinite, stopRequested: stop)
     }
 
     /// Whether every rank holds bitwise the same parameters (one collective; all ranks must call it).
@@ -172,7 +194,8 @@ public final class Trainer {
                 if communicator.size > 1 { reporter.log(levelPlans[stageIndex].description) }
                 previousStage = stageIndex
             }
-            let (terms, skipped) = try self.step(step)
+            let outcome = try self.step(step)
+            let (terms, skipped) = (outcome.terms, outcome.skipped)
             if skipped {
                 progress.skippedSteps += 1
                 reporter.log("step \(step): a rank saw a non-finite loss or gradient; every rank skipped the update")
@@ -182,8 +205,10 @@ public final class Trainer {
             progress.nextStep = step + 1
             var validation: ValidationMetrics?
             if root && ((step + 1) % configuration.validateEvery == 0 || step == total - 1) {
-                validation = try validator.evaluate(estimator)
-                progress.latestValidation = validation
+                let metrics = try validator.evaluate(estimator)
+                validation = metrics
+                progress.latestValidation = metrics
+                progress.validationHistory.append(ValidationRecord(step: step, mse: metrics.mse, psnr: metrics.psnr, ssim: metrics.ssim))
             }
             let seconds = elapsed()
             progress.seconds = seconds
@@ -203,8 +228,18 @@ public final class Trainer {
                 line += String(format: "  WU %.0f  %@ elapsed, ETA %@", progress.cumulativeWork, formatDuration(seconds), formatDuration(eta))
                 reporter.update(line, seconds: seconds, force: validation != nil)
             }
+            if outcome.stopRequested {
+                reporter.finish()
+                let path = try saveCheckpoint()
+                throw TrainingInterrupted(step: progress.nextStep, checkpoint: path)
+            }
+            if configuration.checkpointEvery > 0 && progress.nextStep % configuration.checkpointEvery == 0 && progress.nextStep < total {
+                let path = try saveCheckpoint()
+                reporter.log("checkpoint \(path)")
+            }
         }
         reporter.finish()
+        if configuration.checkpointEvery > 0 { try saveCheckpoint() }
         let final = broadcastValidation(progress.latestValidation)
         let summary = TrainingSummary(mode: configuration.mode, steps: total, skippedSteps: progress.skippedSteps,
                                       workUnits: progress.cumulativeWork, seconds: elapsed(), validation: final,
@@ -216,6 +251,25 @@ public final class Trainer {
             try runDirectory.write(String(decoding: try encoder.encode(summary), as: UTF8.self), to: "summary.json")
         }
         return summary
+    }
+
+    /// Rank 0 writes a checkpoint of the current state; every rank returns its path.
+    @discardableResult
+    public func saveCheckpoint() throws -> String {
+        let directory = CheckpointDirectory(runDirectory: runDirectory, keep: configuration.keepCheckpoints)
+        return communicator.isRoot ? try directory.save(self) : runDirectory.file(CheckpointDirectory.fileName(step: progress.nextStep))
+    }
+
+    /// Restores a checkpoint on every rank: `path`, or with "auto" the newest usable one in the
+    /// run directory. Returns the checkpoint's path.
+    @discardableResult
+    public func resume(from path: String) throws -> String {
+        if path == "auto" {
+            return try CheckpointDirectory(runDirectory: runDirectory, keep: configuration.keepCheckpoints)
+                .resumeNewest(self, log: reporter.log)
+        }
+        try Checkpoint.read(into: self, from: path)
+        return path
     }
 
     /// Rank 0's validation metrics on every rank.

@@ -75,6 +75,10 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var memoryBudgetMB: Int = 2048
     /// End the run (instead of skipping the update) when a step's loss or gradient is not finite.
     public var stopOnNonFinite: Bool = false
+    /// Write a checkpoint every this many steps and at the end (0: only on a signal).
+    public var checkpointEvery: Int = 0
+    /// Checkpoints kept in the run directory (older ones are removed).
+    public var keepCheckpoints: Int = 3
 
     public init() {}
 
@@ -135,6 +139,8 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         if let decay = weightDecay, decay < 0 { throw fail("--weight-decay must not be negative, got \(decay)") }
         guard validateEvery >= 1 else { throw fail("--validate-every must be at least 1, got \(validateEvery)") }
         guard validationCount >= 1 else { throw fail("--validation-count must be at least 1, got \(validationCount)") }
+        guard checkpointEvery >= 0 else { throw fail("--checkpoint-every must not be negative, got \(checkpointEvery)") }
+        guard keepCheckpoints >= 1 else { throw fail("--keep-checkpoints must be at least 1, got \(keepCheckpoints)") }
         guard microBatch >= 1 else { throw fail("--micro-batch must be at least 1, got \(microBatch)") }
         guard memoryBudgetMB >= 0 else { throw fail("--memory-budget-mb must not be negative, got \(memoryBudgetMB)") }
         guard !runDirectory.isEmpty else { throw fail("--run-directory must not be empty") }

@@ -9,26 +9,39 @@ struct DataImportCommand: ParsableCommand {
         commandName: "import",
         abstract: "Convert images into a dataset.",
         discussion: """
-            SOURCE is a CIFAR-10 python folder (data_batch_1..5 become train, test_batch valid), one \
-            CIFAR-10 python batch, or a .npy array [N, H, W], [N, H, W, C] or [N, C, H, W] of uint8 \
-            (0..255) or float (0..1) with C = 1 or 3. A single array is split into train and valid. \
-            Folders of PNG/JPEG images and .npz archives are not supported yet.
+            SOURCE is one of:
+              - a folder of .png, .jpg and .jpeg files (any case; subfolders and hidden files are \
+            ignored), read in name order. PNG: grey, grey + alpha, RGB, RGBA or palette, 8 or 16 bits \
+            (reduced to 8; alpha composited onto black). JPEG: grey or RGB. The dataset is RGB unless \
+            every image is grey; images of different sizes need --size;
+              - a .npy array [N, H, W], [N, H, W, C] or [N, C, H, W] of uint8 (0..255) or float (0..1) \
+            with C = 1 or 3;
+              - a .npz archive (numpy.savez or savez_compressed) holding such arrays: --array picks one \
+            (default: the only array, else images, x or data), --valid-array another for the valid split;
+              - a CIFAR-10 python folder (data_batch_1..5 become train, test_batch valid) or one batch.
+            One array or folder is split into train (the first images) and valid (the last --valid-count).
             """)
 
-    @Argument(help: "The images to import.") var source: String
+    @Argument(help: "The images to import: a folder of PNG/JPEG files, a .npy or .npz file, or CIFAR-10 batches.") var source: String
     @OptionGroup var output: DataOutputOptions
     @Option(help: "Centre-crop to a square and resize to this side, in pixels (default: keep).") var size: Int?
-    @Option(help: "Images of a single array that go to the valid split (default: a tenth, at least 1).") var validCount: Int?
-    @Option(help: "Axis order of a 4-D .npy array: auto, nhwc or nchw.") var layout: NumpyLayout = .auto
+    @Option(help: "Images of a single array or folder that go to the valid split (default: a tenth, at least 1).") var validCount: Int?
+    @Option(help: "Axis order of a 4-D .npy or .npz array: auto, nhwc or nchw.") var layout: NumpyLayout = .auto
+    @Option(help: "Convert the images to 1 (grey) or 3 (RGB) channels (default: as the source).") var channels: Int?
+    @Option(help: "The .npz array to import (default: the only one, else images, x or data).") var array: String?
+    @Option(help: "An .npz array to use as the valid split instead of splitting --array.") var validArray: String?
 
     func validate() throws {
         if let size, size < 1 { throw ValidationError("--size must be at least 1, got \(size)") }
         if let validCount, validCount < 1 { throw ValidationError("--valid-count must be at least 1, got \(validCount)") }
+        if let channels, channels != 1 && channels != 3 { throw ValidationError("--channels must be 1 or 3, got \(channels)") }
+        if validArray != nil && validCount != nil { throw ValidationError("--valid-count and --valid-array exclude each other: the valid array is the valid split") }
     }
 
     func run() throws {
         let start = ContinuousClock.now
-        let options = DatasetImport.Options(size: size, validCount: validCount, layout: layout)
+        let options = DatasetImport.Options(size: size, validCount: validCount, layout: layout,
+                                             channels: channels, array: array, validArray: validArray)
         let summary = try AtomicOutput.write(to: output.output) { try DatasetImport.run(source: source, to: $0, options: options) }
         print("wrote \(output.output): \(summary) in \(secondsSince(start))")
     }

@@ -89,6 +89,10 @@ struct TrainingOptions: ParsableArguments {
     var memoryBudgetMb: Int?
     @Option(help: "When a loss or gradient is not finite: skip (every rank skips that update) or stop (default skip).")
     var onNonFinite: NonFinitePolicy?
+    @Option(help: "Write a checkpoint every K steps and at the end (default 0: only when stopped by SIGTERM/SIGUSR1).")
+    var checkpointEvery: Int?
+    @Option(help: "Checkpoints kept in the run directory (default 3).")
+    var keepCheckpoints: Int?
 
     /// The configuration file's values (or the defaults) overridden by the options given.
     func resolve() throws -> TrainingConfiguration {
@@ -132,6 +136,8 @@ struct TrainingOptions: ParsableArguments {
         if let microBatch { c.microBatch = microBatch }
         if let memoryBudgetMb { c.memoryBudgetMB = memoryBudgetMb }
         if let onNonFinite { c.stopOnNonFinite = onNonFinite == .stop }
+        if let checkpointEvery { c.checkpointEvery = checkpointEvery }
+        if let keepCheckpoints { c.keepCheckpoints = keepCheckpoints }
         try c.validate()
         return c
     }
@@ -146,7 +152,9 @@ struct TrainCommand: ParsableCommand {
             With no --data the built-in synthetic dead-leaves set is generated once (cached under \
             $MSTRAIN_CACHE_DIR or ~/.cache/mstrain) and a small UNet denoiser is trained with Full-Multiscale.
             The run directory receives config.yaml (the resolved configuration), log.jsonl (one line per \
-            step), summary.json and weights.h5.
+            step), summary.json, weights.h5 and checkpoints (checkpoint-<step>.h5 and a `latest` pointer).
+            Exit status: 0 done; 1 error; 64 invalid options; 75 stopped by SIGTERM/SIGUSR1 after writing a \
+            checkpoint (continue with --resume auto).
             """)
 
     @OptionGroup var options: TrainingOptions
@@ -154,8 +162,12 @@ struct TrainCommand: ParsableCommand {
     var threads: Int?
     @Flag(help: "Print the schedule and how each stage's samples are split over the ranks, then exit.")
     var dryRun = false
-    @Option(help: "Every this many steps, check that all ranks hold bitwise identical parameters (0: never).")
-    var checkReplicas = 0
+    @Flag(help: "At the end, check that all ranks hold bitwise identical parameters.")
+    var checkReplicas = false
+    @Option(help: "Resume from a checkpoint file, or 'auto' for the newest usable checkpoint in the run directory.")
+    var resume: String?
+    @Flag(help: "When stopped by a signal under Slurm, requeue the job (scontrol requeue $SLURM_JOB_ID) after the checkpoint.")
+    var requeue = false
 
     func run() throws {
         // Everything a user can get wrong is checked before MPI starts, and reported by rank 0 only.
@@ -178,16 +190,45 @@ struct TrainCommand: ParsableCommand {
             reporter.log("mstrain-dist train: resolved configuration\n" + (try configuration.yaml()))
             let trainer = try Trainer(configuration: configuration, dataPath: dataPath, reporter: reporter,
                                       communicator: communicator)
+            trainer.stopRequest.install()
             reporter.log("model: \(configuration.network.rawValue), \(trainer.model.parameters.count) parameters; "
                          + "data: \(dataPath); \(communicator.size) rank(s); BLAS \(BLASInfo.description)")
-            let summary = try trainer.run()
-            if checkReplicas > 0 && !trainer.replicasAgree() {
+            if let resume {
+                let path = try trainer.resume(from: resume)
+                reporter.log("resumed from \(path) at step \(trainer.progress.nextStep)")
+            }
+            let summary: TrainingSummary
+            do { summary = try trainer.run() } catch let interruption as TrainingInterrupted {
+                reporter.log(interruption.description)
+                if requeue && communicator.isRoot { requeueSlurmJob(reporter: reporter) }
+                throw ExitCode(TrainingInterrupted.exitCode)
+            }
+            if checkReplicas && !trainer.replicasAgree() {
                 communicator.abort(message: "parameters differ between ranks at the end of the run", code: 70)
             }
             reporter.log(String(format: "done: %d steps, %.0f WU, %.1f s; validation PSNR %.2f dB (input %.2f dB), SSIM %.4f, MSE %.5f",
                                 summary.steps, summary.workUnits, summary.seconds, summary.validation.psnr,
                                 summary.inputValidation.psnr, summary.validation.ssim, summary.validation.mse))
             reporter.log("run directory: \(configuration.runDirectory)")
+        }
+    }
+
+    /// `scontrol requeue $SLURM_JOB_ID`, when running under Slurm.
+    private func requeueSlurmJob(reporter: ProgressReporter) {
+        guard let job = ProcessInfo.processInfo.environment["SLURM_JOB_ID"] else {
+            reporter.log("--requeue: not running under Slurm (no SLURM_JOB_ID); nothing to requeue")
+            return
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["scontrol", "requeue", job]
+        do {
+            try process.run()
+            process.waitUntilExit()
+            reporter.log(process.terminationStatus == 0 ? "requeued Slurm job \(job)"
+                         : "scontrol requeue \(job) failed with status \(process.terminationStatus)")
+        } catch {
+            reporter.log("cannot run scontrol to requeue job \(job): \(error)")
         }
     }
 

@@ -1,0 +1,184 @@
+import Foundation
+import MSData
+import MSNN
+import MSOptim
+
+/// A training checkpoint in HDF5 (layout in docs/checkpoints.md):
+///
+///     /                      attributes: format = "mstrain-checkpoint", format_version,
+///                            configuration (YAML), checksum, next_step, stage, step_in_stage,
+///                            seed, optimizer_step_count, cumulative_work, skipped_steps, seconds
+///     /parameters/<path>     float32, the slot's shape (for example unet.down.0.res.conv1.weight)
+///     /optimizer/<name>      float32 [P], the optimizer's state buffers (exp_avg, …)
+///     /metrics/validation    float64 [K, 4]: step, MSE, PSNR, SSIM of every validation so far
+///
+/// `checksum` is a 64-bit FNV-1a hash (hex) of the parameter and optimizer-state bytes; a
+/// reader recomputes it, so a damaged file is refused instead of resumed.
+public enum Checkpoint {
+    public static let format = "mstrain-checkpoint"
+    public static let formatVersion: Int64 = 1
+
+    /// Writes the trainer's state to `path` atomically (temporary file, fsync, rename).
+    public static func write(_ trainer: Trainer, to path: String) throws {
+        let store = trainer.model.parameters
+        let state = trainer.optimizer.state
+        let position = trainer.schedule.position(ofStep: min(trainer.progress.nextStep, trainer.schedule.totalIterations - 1))
+        try AtomicOutput.write(to: path) { temporary in
+            let file = try HDF5File(creatingAt: temporary)
+            let p = trainer.progress
+            let attributes: [(String, HDF5Attribute)] = [
+                ("format", .string(format)), ("format_version", .int64(formatVersion)),
+                ("configuration", .string(try trainer.configuration.yaml())),
+                ("checksum", .string(checksum(parameters: Array(store.values), state: state))),
+                ("next_step", .int64(Int64(p.nextStep))), ("stage", .int64(Int64(position.stage))),
+                ("step_in_stage", .int64(Int64(p.nextStep - trainer.schedule.firstStep(ofStage: position.stage)))),
+                ("seed", .int64(Int64(bitPattern: trainer.configuration.seed))),
+                ("optimizer_step_count", .int64(Int64(trainer.optimizer.stepCount))),
+                ("cumulative_work", .double(p.cumulativeWork)), ("skipped_steps", .int64(Int64(p.skippedSteps))),
+                ("seconds", .double(p.seconds)),
+            ]
+            for (name, value) in attributes { try file.setAttribute(name, value) }
+            for slot in store.slots {
+                let name = "/parameters/" + slot.path
+                try file.createDataset(name, elementType: .float32, shape: slot.shape)
+                try file.write(Array(store.values[slot.range]), to: name)
+            }
+            try file.createGroup("/optimizer")
+            for (name, buffer) in state.sorted(by: { $0.key < $1.key }) {
+                try file.createDataset("/optimizer/" + name, elementType: .float32, shape: [buffer.count])
+                try file.write(buffer, to: "/optimizer/" + name)
+            }
+            let history = p.validationHistory
+            try file.createDataset("/metrics/validation", elementType: .float64, shape: [history.count, 4])
+            if !history.isEmpty { try file.write(history.flatMap { [Double($0.step), $0.mse, $0.psnr, $0.ssim] }, to: "/metrics/validation") }
+            try file.close()
+        }
+    }
+
+    /// Restores the trainer from `path`: parameters, optimizer state and progress. Throws a
+    /// `CheckpointError` naming the file and the problem when the file is damaged or was
+    /// written by an incompatible configuration.
+    public static func read(into trainer: Trainer, from path: String) throws {
+        let file: HDF5File
+        do { file = try HDF5File(openingAt: path) } catch let error as DataError {
+            throw CheckpointError.unreadable(path: path, reason: error.description)
+        }
+        defer { try? file.close() }
+        do {
+            guard case .string(format)? = try file.attribute("format") else { throw CheckpointError.notACheckpoint(path) }
+            guard case .int64(let version)? = try file.attribute("format_version"), version == formatVersion else {
+                throw CheckpointError.unreadable(path: path, reason: "unsupported format_version (this program reads \(formatVersion))")
+            }
+            guard case .string(let yaml)? = try file.attribute("configuration") else {
+                throw CheckpointError.unreadable(path: path, reason: "no configuration attribute")
+            }
+            try checkCompatible(saved: try TrainingConfiguration.parse(yaml: yaml, source: path), current: trainer.configuration,
+                                path: path)
+            let store = trainer.model.parameters
+            var values = [Float](repeating: 0, count: store.count)
+            for slot in store.slots {
+                let name = "/parameters/" + slot.path
+                guard try file.exists(name) else { throw CheckpointError.unreadable(path: path, reason: "no parameter \(slot.path)") }
+                let info = try file.datasetInfo(name)
+                guard info.shape == slot.shape else {
+                    throw CheckpointError.unreadable(path: path, reason: "\(slot.path) has shape \(info.shape), the model needs \(slot.shape)")
+                }
+                values.replaceSubrange(slot.range, with: try file.read(Float.self, from: name))
+            }
+            var state: [String: [Float]] = [:]
+            for name in trainer.optimizer.state.keys {
+                guard try file.exists("/optimizer/" + name) else {
+                    throw CheckpointError.unreadable(path: path, reason: "no optimizer state \(name)")
+                }
+                state[name] = try file.read(Float.self, from: "/optimizer/" + name)
+            }
+            guard case .string(let stored)? = try file.attribute("checksum"), stored == checksum(parameters: values, state: state) else {
+                throw CheckpointError.unreadable(path: path, reason: "checksum mismatch: the data is damaged")
+            }
+            func integer(_ name: String) throws -> Int {
+                guard case .int64(let v)? = try file.attribute(name) else {
+                    throw CheckpointError.unreadable(path: path, reason: "no attribute \(name)")
+                }
+                return Int(v)
+            }
+            func real(_ name: String) throws -> Double {
+                guard case .double(let v)? = try file.attribute(name) else {
+                    throw CheckpointError.unreadable(path: path, reason: "no attribute \(name)")
+                }
+                return v
+            }
+            var progress = TrainingProgress()
+            progress.nextStep = try integer("next_step")
+            guard (0...trainer.schedule.totalIterations).contains(progress.nextStep) else {
+                throw CheckpointError.unreadable(path: path, reason: "next_step \(progress.nextStep) is outside the schedule")
+            }
+            progress.cumulativeWork = try real("cumulative_work")
+            progress.skippedSteps = try integer("skipped_steps")
+            progress.seconds = try real("seconds")
+            let rows = try file.datasetInfo("/metrics/validation").shape[0]
+            let flat = rows > 0 ? try file.read(Double.self, from: "/metrics/validation") : []
+            progress.validationHistory = (0..<rows).map {
+                ValidationRecord(step: Int(flat[4 * $0]), mse: flat[4 * $0 + 1], psnr: flat[4 * $0 + 2], ssim: flat[4 * $0 + 3])
+            }
+            progress.latestValidation = progress.validationHistory.last?.metrics
+            try trainer.optimizer.restore(state: state, stepCount: try integer("optimizer_step_count"))
+            store.load(values: values)
+            trainer.progress = progress
+        } catch let error as CheckpointError {
+            throw error
+        } catch {
+            throw CheckpointError.unreadable(path: path, reason: "\(error)")
+        }
+    }
+
+    /// The options that fix the parameter layout, the optimizer state or the meaning of the
+    /// data must agree; others (iterations, learning rate, validation, …) may change on resume.
+    static func checkCompatible(saved: TrainingConfiguration, current: TrainingConfiguration, path: String) throws {
+        let checks: [(String, String, String)] = [
+            ("--network", saved.network.rawValue, current.network.rawValue),
+            ("--width", "\(saved.width.map(String.init) ?? "default")", "\(current.width.map(String.init) ?? "default")"),
+            ("--width-multipliers", "\(saved.widthMultipliers)", "\(current.widthMultipliers)"),
+            ("--groups", "\(saved.groups)", "\(current.groups)"),
+            ("--attention", "\(saved.attention)", "\(current.attention)"),
+            ("--task", saved.task.rawValue, current.task.rawValue),
+            ("--optimizer", saved.optimizer.rawValue, current.optimizer.rawValue),
+            ("--mode", saved.mode.rawValue, current.mode.rawValue),
+            ("--seed", "\(saved.seed)", "\(current.seed)"),
+        ]
+        for (option, was, now) in checks where was != now {
+            throw CheckpointError.incompatible(path: path, option: option, checkpoint: was, current: now)
+        }
+    }
+
+    /// 64-bit FNV-1a over the bit patterns of the parameters and the state buffers (by name).
+    static func checksum(parameters: [Float], state: [String: [Float]]) -> String {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        func mix(_ values: [Float]) { for v in values { h = (h ^ UInt64(v.bitPattern)) &* 0x0000_0100_0000_01b3 } }
+        mix(parameters)
+        for name in state.keys.sorted() { mix(state[name]!) }
+        return String(h, radix: 16)
+    }
+}
+
+/// Problems with checkpoint files; each message names the file and what to do.
+public enum CheckpointError: Error, CustomStringConvertible, Equatable {
+    case notACheckpoint(String)
+    case unreadable(path: String, reason: String)
+    case incompatible(path: String, option: String, checkpoint: String, current: String)
+    case noneFound(directory: String)
+
+    public var description: String {
+        switch self {
+        case .notACheckpoint(let path):
+            return "\(path): not an mstrain checkpoint (no format attribute \"\(Checkpoint.format)\"); pass a checkpoint-<step>.h5 file"
+        case .unreadable(let path, let reason):
+            return "\(path): cannot resume from this checkpoint: \(reason). Earlier checkpoints in the same run directory "
+                + "are untouched; resume from one of them with --resume PATH"
+        case .incompatible(let path, let option, let checkpoint, let current):
+            return "\(path) was written with \(option) \(checkpoint), but this run has \(option) \(current); "
+                + "use the same \(option) to resume, or start a new run directory"
+        case .noneFound(let directory):
+            return "--resume auto: no usable checkpoint in \(directory); start without --resume or pass a checkpoint file"
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import MSData
+
+/// The checkpoints of a run directory: `checkpoint-<step>.h5` files (step = the next step to
+/// run, zero-padded to 8 digits) and a `latest` file naming the newest complete one. `latest`
+/// is replaced (atomically) only after its checkpoint is fully written, so it never names a
+/// partial file; older checkpoints beyond the newest `keep` are removed.
+public struct CheckpointDirectory: Sendable {
+    public let runDirectory: RunDirectory
+    public let keep: Int
+
+    public init(runDirectory: RunDirectory, keep: Int) {
+        precondition(keep >= 1, "CheckpointDirectory keeps at least one checkpoint")
+        self.runDirectory = runDirectory
+        self.keep = keep
+    }
+
+    public static func fileName(step: Int) -> String { String(format: "checkpoint-%08d.h5", step) }
+
+    /// Writes the trainer's checkpoint, then points `latest` at it, then prunes old ones.
+    /// Returns the checkpoint's path.
+    @discardableResult
+    public func save(_ trainer: Trainer) throws -> String {
+        let name = CheckpointDirectory.fileName(step: trainer.progress.nextStep)
+        let path = runDirectory.file(name)
+        try Checkpoint.write(trainer, to: path)
+        try AtomicOutput.write(to: runDirectory.file("latest")) { temporary in
+            guard FileManager.default.createFile(atPath: temporary, contents: Data((name + "\n").utf8)) else {
+                throw DataError.cannotWrite(path: temporary, reason: "cannot create the file")
+            }
+        }
+        for old in checkpointNames().dropLast(keep) { try? FileManager.default.removeItem(atPath: runDirectory.file(old)) }
+        return path
+    }
+
+    /// Complete checkpoint file names, oldest first (partial files have other names).
+    public func checkpointNames() -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: runDirectory.path)) ?? []
+        return names.filter { $0.hasPrefix("checkpoint-") && $0.hasSuffix(".h5") }.sorted()
+    }
+
+    /// `--resume auto`: restores the checkpoint `latest` names, or, if it is missing or
+    /// unusable, the newest checkpoint that loads. Returns its path, or throws `.noneFound`.
+    public func resumeNewest(_ trainer: Trainer, log: (String) -> Void) throws -> String {
+        var candidates = checkpointNames().reversed().map { runDirectory.file($0) }
+        if let text = try? String(contentsOfFile: runDirectory.file("latest"), encoding: .utf8) {
+            let named = runDirectory.file(text.trimmingCharacters(in: .whitespacesAndNewlines))
+            candidates.removeAll { $0 == named }
+            candidates.insert(named, at: 0)
+        }
+        for path in candidates {
+            do {
+                try Checkpoint.read(into: trainer, from: path)
+                return path
+            } catch let error as CheckpointError {
+                if case .incompatible = error { throw error }
+                log("skipping \(path): \(error)")
+            }
+        }
+        throw CheckpointError.noneFound(directory: runDirectory.path)
+    }
+}

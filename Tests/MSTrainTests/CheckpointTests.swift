@@ -1,0 +1,115 @@
+import Foundation
+import XCTest
+import MSData
+import MSMultiscale
+import MSTrain
+
+final class CheckpointTests: XCTestCase {
+    var directory: String!
+
+    override func setUpWithError() throws {
+        directory = NSTemporaryDirectory() + "mstrain-checkpoint-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try DeadLeaves(size: 16, channels: 3, seed: 2).writeDataset(to: directory + "/data.h5", counts: [.train: 12, .valid: 2])
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: directory) }
+
+    func configuration(_ run: String) -> TrainingConfiguration {
+        var c = TrainingConfiguration()
+        c.mode = .multiscale
+        c.levels = 2
+        c.batch = 2
+        c.levelRatio = 2
+        c.width = 8
+        c.widthMultipliers = [1, 2]
+        c.groups = 4
+        c.dropout = 0.2
+        c.iterations = 20
+        c.validateEvery = 5
+        c.validationCount = 2
+        c.checkpointEvery = 10
+        c.keepCheckpoints = 5
+        c.runDirectory = directory + "/" + run
+        return c
+    }
+
+    func trainer(_ c: TrainingConfiguration) throws -> Trainer {
+        try Trainer(configuration: c, dataPath: directory + "/data.h5", reporter: ProgressReporter(quiet: true))
+    }
+
+    /// 10 steps, checkpoint, resume, 10 steps equals 20 uninterrupted steps, bitwise.
+    func testResumeContinuesBitwise() throws {
+        let full = try trainer(configuration("full"))
+        _ = try full.run()
+        let checkpoint = directory + "/full/" + CheckpointDirectory.fileName(step: 10)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: checkpoint))
+
+        let resumed = try trainer(configuration("full"))
+        try resumed.resume(from: checkpoint)
+        XCTAssertEqual(resumed.progress.nextStep, 10)
+        XCTAssertEqual(resumed.optimizer.stepCount, 10)
+        _ = try resumed.run()
+        XCTAssertEqual(resumed.model.parameters.snapshotValues(), full.model.parameters.snapshotValues())
+        XCTAssertEqual(resumed.optimizer.state, full.optimizer.state)
+        XCTAssertEqual(resumed.progress.cumulativeWork, full.progress.cumulativeWork)
+        XCTAssertEqual(resumed.progress.validationHistory.map(\.step), full.progress.validationHistory.map(\.step))
+        // `latest` names the final checkpoint.
+        let latest = try String(contentsOfFile: directory + "/full/latest", encoding: .utf8)
+        XCTAssertEqual(latest.trimmingCharacters(in: .whitespacesAndNewlines), CheckpointDirectory.fileName(step: 20))
+    }
+
+    func testDamagedCheckpointIsRefusedAndAutoFallsBackToThePreviousOne() throws {
+        let run = try trainer(configuration("damaged"))
+        _ = try run.run()
+        let newest = directory + "/damaged/" + CheckpointDirectory.fileName(step: 20)
+        // Truncate the newest checkpoint: reading it fails clearly.
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: newest))
+        try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: newest))
+        XCTAssertThrowsError(try trainer(configuration("damaged")).resume(from: newest)) { error in
+            XCTAssertTrue("\(error)".contains(newest), "\(error)")
+        }
+        // Flip a byte inside a parameter of an intact copy: the checksum catches it.
+        let previous = directory + "/damaged/" + CheckpointDirectory.fileName(step: 10)
+        let flipped = directory + "/flipped.h5"
+        try FileManager.default.copyItem(atPath: previous, toPath: flipped)
+        let file = try HDF5File(openingAt: flipped, writable: true)
+        var values = try file.read(Float.self, from: "/parameters/unet.input.weight")
+        values[0] += 1
+        try file.write(values, to: "/parameters/unet.input.weight")
+        try file.close()
+        XCTAssertThrowsError(try trainer(configuration("damaged")).resume(from: flipped)) { error in
+            XCTAssertTrue("\(error)".contains("checksum"), "\(error)")
+        }
+        // --resume auto skips the damaged newest file and resumes from step 10.
+        let auto = try trainer(configuration("damaged"))
+        let used = try auto.resume(from: "auto")
+        XCTAssertEqual(used, previous)
+        XCTAssertEqual(auto.progress.nextStep, 10)
+    }
+
+    func testIncompatibleConfigurationNamesTheOption() throws {
+        let run = try trainer(configuration("compatible"))
+        _ = try run.run()
+        var other = configuration("compatible")
+        other.width = 4
+        XCTAssertThrowsError(try trainer(other).resume(from: "auto")) { error in
+            XCTAssertTrue("\(error)".contains("--width 8"), "\(error)")
+        }
+        XCTAssertThrowsError(try trainer(configuration("empty")).resume(from: "auto")) { error in
+            XCTAssertEqual(error as? CheckpointError, .noneFound(directory: self.directory + "/empty"))
+        }
+    }
+
+    func testSignalStopsAtAStepBoundaryWithACheckpoint() throws {
+        var c = configuration("signal")
+        c.checkpointEvery = 0
+        let run = try trainer(c)
+        run.stopRequest.request(signal: SIGUSR1)
+        XCTAssertThrowsError(try run.run()) { error in
+            let interruption = error as? TrainingInterrupted
+            XCTAssertEqual(interruption?.step, 1)
+            XCTAssertTrue(FileManager.default.fileExists(atPath: interruption?.checkpoint ?? ""))
+        }
+    }
+}
