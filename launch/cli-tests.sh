@@ -39,6 +39,19 @@ for mode in single multiscale full-multiscale; do
         -a -s "$work/run-$mode/weights.h5" -a -s "$work/run-$mode/config.yaml"
 done
 check "train from a config file" "$bin" train --config "$work/run-single/config.yaml" --run-directory "$work/run-config"
+check "train with checkpoints" "$bin" train --data "$work/tiny.h5" --mode multiscale --levels 2 "${tiny[@]}" --iterations 4 \
+    --checkpoint-every 2 --run-directory "$work/run-ckpt"
+check "latest names the final checkpoint" grep -qx "checkpoint-00000004.h5" "$work/run-ckpt/latest"
+check "resume auto of a finished run" "$bin" train --config "$work/run-ckpt/config.yaml" --resume auto
+check "resume from an earlier checkpoint" "$bin" train --config "$work/run-ckpt/config.yaml" \
+    --resume "$work/run-ckpt/checkpoint-00000002.h5"
+if python3 -c "import h5py" 2>/dev/null || pip install -q h5py >/dev/null 2>&1; then
+    check "h5py reads the checkpoint layout" python3 tools/check_checkpoint.py "$work/run-ckpt/checkpoint-00000004.h5" \
+        unet.input.weight unet.down.0.res.conv1.weight unet.output.conv.weight
+else
+    failed=$((failed + 1)); echo "FAIL h5py is not installable: the checkpoint layout was not checked"
+fi
+check "dry run prints the plan" sh -c "'$bin' train --data '$work/tiny.h5' --dry-run | grep -q 'imbalance'"
 check "eval" "$bin" eval "$work/run-full-multiscale/weights.h5" --data "$work/tiny.h5" --output "$work/restored.h5"
 check "eval wrote restored samples" test -s "$work/restored.h5"
 
@@ -50,6 +63,9 @@ fails_cleanly "levels out of range" "$bin" train --data "$work/tiny.h5" --levels
 fails_cleanly "unknown network" "$bin" train --network vgg
 fails_cleanly "unknown config key" sh -c "printf 'bogus: 1\n' >'$work/bad.yaml'; '$bin' train --config '$work/bad.yaml'"
 fails_cleanly "eval of a non-weights file" "$bin" eval "$work/tiny.h5"
+head -c 3000 "$work/run-ckpt/checkpoint-00000004.h5" >"$work/truncated.h5"
+fails_cleanly "resume from a truncated checkpoint" "$bin" train --config "$work/run-ckpt/config.yaml" --resume "$work/truncated.h5"
+fails_cleanly "resume with another width" "$bin" train --config "$work/run-ckpt/config.yaml" --width 4 --resume auto
 
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The test command: installs what is missing, builds (release), runs the unit tests.
+# The test command: installs what is missing, builds (release), then runs the command-line
+# checks, the MPI tests under mpirun, and the unit tests (whose summary ends the output).
 # Usage: launch/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,5 +9,9 @@ launch/setup.sh
 export OPENBLAS_NUM_THREADS=1
 echo "test: building (release)"
 swift build -c release --build-tests
+echo "test: command-line checks"
+launch/cli-tests.sh
+echo "test: MPI tests"
+launch/mpi-tests.sh
 echo "test: unit tests"
 swift test -c release --skip-build --disable-swift-testing 2>&1

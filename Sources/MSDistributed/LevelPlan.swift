@@ -37,6 +37,11 @@ public struct LevelPlan: Hashable, Sendable {
     public struct Shard: Hashable, Sendable, Codable {
         public var term: Int
         public var samples: Range<Int>
+
+        public init(term: Int, samples: Range<Int>) {
+            self.term = term
+            self.samples = samples
+        }
     }
 
     public let terms: [Term]
@@ -84,11 +89,11 @@ public struct LevelPlan: Hashable, Sendable {
 /// Per-sample costs as integers, in units of one sample at the coarsest level any term
 /// evaluates: with `c` that level, `4^(c−ℓ)`, plus `4^(c−ℓ−1)` for a correction. Integer
 /// loads make the packing exact and its comparisons free of rounding.
-struct SampleCosts {
-    let unitLevel: Int
-    let perSample: [Int]
+public struct SampleCosts: Sendable {
+    public let unitLevel: Int
+    public let perSample: [Int]
 
-    init(terms: [LevelPlan.Term]) {
+    public init(terms: [LevelPlan.Term]) {
         unitLevel = terms.map(\.coarsestLevel).max()!
         let spread = unitLevel - terms.map(\.level).min()!
         precondition(spread <= 16, "LevelPlan: levels span \(spread) > 16; the integer cost model would overflow")
@@ -99,5 +104,5 @@ struct SampleCosts {
     }
 
     /// `units` in WU.
-    func work(_ units: Int) -> Double { Double(units) / Double(1 << (2 * unitLevel)) }
+    public func work(_ units: Int) -> Double { Double(units) / Double(1 << (2 * unitLevel)) }
 }

@@ -8,7 +8,7 @@ import Foundation
 /// A collective waits for the slowest rank, so a rank that crashed, deadlocked or skipped a
 /// collective would otherwise leave every other rank waiting forever (and a batch job
 /// holding its nodes until the scheduler's time limit).
-final class StallWatchdog: @unchecked Sendable {
+public final class StallWatchdog: @unchecked Sendable {
     /// Seconds a collective may wait.
     let timeout: Double
     private let onStall: @Sendable (String) -> Void
@@ -19,7 +19,7 @@ final class StallWatchdog: @unchecked Sendable {
 
     /// Starts the checking thread. `onStall` runs on that thread, at most once; it normally
     /// ends the process.
-    init(timeout: Double, onStall: @escaping @Sendable (String) -> Void) {
+    public init(timeout: Double, onStall: @escaping @Sendable (String) -> Void) {
         precondition(timeout > 0, "StallWatchdog needs a positive timeout")
         self.timeout = timeout
         self.onStall = onStall
@@ -29,17 +29,17 @@ final class StallWatchdog: @unchecked Sendable {
     }
 
     /// Marks the start of `collective` in optimizer step `step`.
-    func begin(_ collective: String, step: Int) {
+    public func begin(_ collective: String, step: Int) {
         lock.withLock { pending = (collective, step, ProcessInfo.processInfo.systemUptime) }
     }
 
     /// Marks the end of the collective begun last.
-    func end() {
+    public func end() {
         lock.withLock { pending = nil }
     }
 
     /// Ends the checking thread (within one polling interval).
-    func stop() {
+    public func stop() {
         lock.withLock { isStopped = true }
     }
 

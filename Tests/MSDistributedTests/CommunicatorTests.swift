@@ -1,5 +1,5 @@
 import XCTest
-@testable import MSDistributed
+import MSDistributed
 
 final class SingleProcessCommunicatorTests: XCTestCase {
     func testCollectivesAreTheIdentity() {

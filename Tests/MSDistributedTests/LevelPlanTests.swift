@@ -1,5 +1,5 @@
 import XCTest
-@testable import MSDistributed
+import MSDistributed
 
 /// The default batches of the two multiscale schedules: MGE with `N_ℓ = 16·4^ℓ` on 4 levels,
 /// and Full-Multiscale's finest stage (16 samples on each of levels 0…3).

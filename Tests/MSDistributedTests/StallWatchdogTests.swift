@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import MSDistributed
+import MSDistributed
 
 final class StallWatchdogTests: XCTestCase {
     /// Collects the messages the watchdog reports.

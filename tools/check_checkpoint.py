@@ -1,0 +1,53 @@
+#!/usr/bin/env python3
+"""Reads an mstrain checkpoint with h5py (an independent HDF5 client) and checks its layout
+against docs/checkpoints.md: root attributes, one float32 dataset per parameter under
+/parameters, optimizer state buffers of one element per parameter under /optimizer, and the
+validation history under /metrics. Prints a summary; exits 1 on any mismatch.
+
+Usage: python3 tools/check_checkpoint.py CHECKPOINT.h5 [EXPECTED_PARAMETER_PATH ...]
+Needs h5py (pip install h5py); the project itself never does.
+"""
+import sys
+
+import h5py
+import numpy as np
+
+REQUIRED_ATTRIBUTES = ["format", "format_version", "configuration", "checksum", "next_step", "stage",
+                       "step_in_stage", "seed", "optimizer_step_count", "cumulative_work", "skipped_steps", "seconds"]
+
+
+def main(path, expected):
+    problems = []
+    with h5py.File(path, "r") as f:
+        for name in REQUIRED_ATTRIBUTES:
+            if name not in f.attrs:
+                problems.append(f"missing root attribute {name}")
+        if f.attrs.get("format") != "mstrain-checkpoint":
+            problems.append(f"format is {f.attrs.get('format')!r}")
+        parameters = {}
+        f["parameters"].visititems(lambda name, obj: parameters.__setitem__(name, obj) if isinstance(obj, h5py.Dataset) else None)
+        count = 0
+        for name, dataset in parameters.items():
+            if dataset.dtype != np.float32:
+                problems.append(f"/parameters/{name} has dtype {dataset.dtype}")
+            count += dataset.size
+        for name in expected:
+            if name not in parameters:
+                problems.append(f"no /parameters/{name}")
+        for name, dataset in f["optimizer"].items():
+            if dataset.shape != (count,):
+                problems.append(f"/optimizer/{name} has shape {dataset.shape}, expected ({count},)")
+        history = f["metrics/validation"]
+        if history.ndim != 2 or history.shape[1] != 4:
+            problems.append(f"/metrics/validation has shape {history.shape}, expected (K, 4)")
+        print(f"{path}: {len(parameters)} parameter tensors, {count} values; optimizer {sorted(f['optimizer'])}; "
+              f"next step {f.attrs['next_step']}; {history.shape[0]} validations")
+    for problem in problems:
+        print("problem:", problem)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    sys.exit(main(sys.argv[1], sys.argv[2:]))
