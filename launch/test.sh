@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, builds (release), then runs the command-line
-# checks, the MPI tests under mpirun, and the unit tests (whose summary ends the output).
+# checks, the MPI tests under mpirun, the two-host test (network namespaces), the Slurm test
+# against real local daemons, and the unit tests (whose summary ends the output).
 # Usage: launch/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,5 +14,9 @@ echo "test: command-line checks"
 launch/cli-tests.sh
 echo "test: MPI tests"
 launch/mpi-tests.sh
+echo "test: two hosts (network namespaces)"
+launch/multihost-tests.sh
+echo "test: Slurm (local one-node cluster)"
+launch/slurm-tests.sh
 echo "test: unit tests"
 swift test -c release --skip-build --disable-swift-testing 2>&1

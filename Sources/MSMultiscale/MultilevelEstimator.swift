@@ -41,7 +41,9 @@ public final class MultilevelEstimator {
     public let restriction: Restriction
     /// When true the prediction is `input + f(input)` (super-resolution's residual learning).
     public let residual: Bool
-    /// Largest number of samples evaluated in one forward/backward (bounds memory).
+    /// Largest number of finest-mesh samples evaluated in one forward/backward (bounds
+    /// memory). A term at level ℓ evaluates up to `microBatch·4^ℓ` samples at once: the same
+    /// number of pixels, so small coarse images do not pay per-call overheads sample by sample.
     public let microBatch: Int
     /// Seed for dropout inside the network.
     public let seed: UInt64
@@ -61,9 +63,10 @@ public final class MultilevelEstimator {
         precondition(samples.lowerBound >= 0 && samples.upperBound <= term.batchSize,
                      "samples \(samples) outside the term's batch 0..<\(term.batchSize)")
         var result = TermLoss(level: term.level)
+        let chunkSize = microBatch << (2 * term.level)
         var start = samples.lowerBound
         while start < samples.upperBound {
-            let chunk = start..<min(start + microBatch, samples.upperBound)
+            let chunk = start..<min(start + chunkSize, samples.upperBound)
             let (batch, ids) = try source.examples(step: step, level: term.level, samples: chunk)
             let weight = Float(chunk.count) / Float(term.batchSize)
             let context = ForwardContext(training: true, seed: seed, sampleIDs: ids)

@@ -110,9 +110,21 @@ public struct CounterRandom: RandomNumberGenerator, Sendable {
         return Float((-2.0 * _logD(u1)).squareRoot() * _cosD(2.0 * Double.pi * u2))
     }
 
-    /// Fills `buffer` with standard normal draws.
+    /// Fills `buffer` with normal draws of standard deviation `scale`: Box–Muller in Float
+    /// with both outputs of each pair of uniforms used (`r·cos θ`, `r·sin θ`), two 32-bit draws
+    /// per two values. The radius is bounded by the 24-bit uniform at about 5.9σ.
     public mutating func fillNormal(_ buffer: UnsafeMutableBufferPointer<Float>, scale: Float = 1) {
-        for i in 0..<buffer.count { buffer[i] = scale * normal() }
+        let n = buffer.count
+        var i = 0
+        while i < n {
+            let u1 = (Float(next32() >> 8) + 0.5) * (1.0 / 16_777_216.0)   // (0, 1)
+            let u2 = Float(next32() >> 8) * (1.0 / 16_777_216.0)
+            let radius = scale * (-2 * _logF(u1)).squareRoot()
+            let angle = 2 * Float.pi * u2
+            buffer[i] = radius * _cosF(angle)
+            if i + 1 < n { buffer[i + 1] = radius * _sinF(angle) }
+            i += 2
+        }
     }
 }
 
@@ -123,3 +135,6 @@ import Darwin
 #endif
 @inline(__always) private func _logD(_ x: Double) -> Double { log(x) }
 @inline(__always) private func _cosD(_ x: Double) -> Double { cos(x) }
+@inline(__always) private func _logF(_ x: Float) -> Float { logf(x) }
+@inline(__always) private func _cosF(_ x: Float) -> Float { cosf(x) }
+@inline(__always) private func _sinF(_ x: Float) -> Float { sinf(x) }

@@ -40,10 +40,14 @@ public struct CheckpointDirectory: Sendable {
     }
 
     /// `--resume auto`: restores the checkpoint `latest` names, or, if it is missing or
-    /// unusable, the newest checkpoint that loads. Returns its path, or throws `.noneFound`.
-    public func resumeNewest(_ trainer: Trainer, log: (String) -> Void) throws -> String {
+    /// unusable, the newest checkpoint that loads. Returns its path; nil when the run
+    /// directory holds no checkpoint at all (a first start: nothing to resume). Throws
+    /// `.noneFound` when checkpoints exist but none loads.
+    public func resumeNewest(_ trainer: Trainer, log: (String) -> Void) throws -> String? {
         var candidates = checkpointNames().reversed().map { runDirectory.file($0) }
-        if let text = try? String(contentsOfFile: runDirectory.file("latest"), encoding: .utf8) {
+        let latest = runDirectory.file("latest")
+        if candidates.isEmpty && !FileManager.default.fileExists(atPath: latest) { return nil }
+        if let text = try? String(contentsOfFile: latest, encoding: .utf8) {
             let named = runDirectory.file(text.trimmingCharacters(in: .whitespacesAndNewlines))
             candidates.removeAll { $0 == named }
             candidates.insert(named, at: 0)

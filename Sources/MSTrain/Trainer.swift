@@ -261,9 +261,10 @@ public final class Trainer {
     }
 
     /// Restores a checkpoint on every rank: `path`, or with "auto" the newest usable one in the
-    /// run directory. Returns the checkpoint's path.
+    /// run directory. Returns the checkpoint's path, or nil for "auto" in a run directory
+    /// without checkpoints (the run starts from step 0).
     @discardableResult
-    public func resume(from path: String) throws -> String {
+    public func resume(from path: String) throws -> String? {
         if path == "auto" {
             return try CheckpointDirectory(runDirectory: runDirectory, keep: configuration.keepCheckpoints)
                 .resumeNewest(self, log: reporter.log)

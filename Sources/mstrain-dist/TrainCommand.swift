@@ -83,7 +83,7 @@ struct TrainingOptions: ParsableArguments {
     var validateEvery: Int?
     @Option(help: "Number of validation images (default 64).")
     var validationCount: Int?
-    @Option(help: "Largest number of samples in one forward/backward (default 8).")
+    @Option(help: "Largest number of finest-mesh samples in one forward/backward; a level ℓ term takes 4^ℓ times more (default 8).")
     var microBatch: Int?
     @Option(help: "Cache dataset splits in memory up to this many MiB (default 2048).")
     var memoryBudgetMb: Int?
@@ -164,7 +164,7 @@ struct TrainCommand: ParsableCommand {
     var dryRun = false
     @Flag(help: "At the end, check that all ranks hold bitwise identical parameters.")
     var checkReplicas = false
-    @Option(help: "Resume from a checkpoint file, or 'auto' for the newest usable checkpoint in the run directory.")
+    @Option(help: "Resume from a checkpoint file, or 'auto': the newest usable checkpoint in the run directory (a run directory without checkpoints starts at step 0).")
     var resume: String?
     @Flag(help: "When stopped by a signal under Slurm, requeue the job (scontrol requeue $SLURM_JOB_ID) after the checkpoint.")
     var requeue = false
@@ -194,8 +194,11 @@ struct TrainCommand: ParsableCommand {
             reporter.log("model: \(configuration.network.rawValue), \(trainer.model.parameters.count) parameters; "
                          + "data: \(dataPath); \(communicator.size) rank(s); BLAS \(BLASInfo.description)")
             if let resume {
-                let path = try trainer.resume(from: resume)
-                reporter.log("resumed from \(path) at step \(trainer.progress.nextStep)")
+                if let path = try trainer.resume(from: resume) {
+                    reporter.log("resumed from \(path) at step \(trainer.progress.nextStep)")
+                } else {
+                    reporter.log("--resume auto: no checkpoint in \(configuration.runDirectory) yet; starting at step 0")
+                }
             }
             let summary: TrainingSummary
             do { summary = try trainer.run() } catch let interruption as TrainingInterrupted {

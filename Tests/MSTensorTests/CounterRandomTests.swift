@@ -38,6 +38,23 @@ final class CounterRandomTests: XCTestCase {
         XCTAssertEqual(variance, 1, accuracy: 0.016)
     }
 
+    func testFillNormalMomentsAndDeterminism() {
+        var g = CounterRandom(seed: 3, stream: 1)
+        var values = [Float](repeating: 0, count: 200_001)
+        values.withUnsafeMutableBufferPointer { g.fillNormal($0, scale: 2) }
+        let n = Double(values.count)
+        let mean = values.reduce(0.0) { $0 + Double($1) } / n
+        let variance = values.reduce(0.0) { $0 + Double($1) * Double($1) } / n - mean * mean
+        let fourth = values.reduce(0.0) { $0 + pow(Double($1) / 2, 4) } / n
+        XCTAssertEqual(mean, 0, accuracy: 0.03)          // 5 standard errors of 2/sqrt(n)
+        XCTAssertEqual(variance, 4, accuracy: 0.07)      // 5 standard errors of 4·sqrt(2/n)
+        XCTAssertEqual(fourth, 3, accuracy: 0.1)         // kurtosis of a normal
+        var again = CounterRandom(seed: 3, stream: 1)
+        var copy = [Float](repeating: 0, count: values.count)
+        copy.withUnsafeMutableBufferPointer { again.fillNormal($0, scale: 2) }
+        XCTAssertEqual(copy, values)
+    }
+
     func testUniformRange() {
         var g = CounterRandom(seed: 2, stream: 5)
         var lo: Float = 1, hi: Float = 0

@@ -83,7 +83,7 @@ final class CheckpointTests: XCTestCase {
         }
         // --resume auto skips the damaged newest file and resumes from step 10.
         let auto = try trainer(configuration("damaged"))
-        let used = try auto.resume(from: "auto")
+        let used = try auto.resume(from: "auto")!
         XCTAssertEqual(used, previous)
         XCTAssertEqual(auto.progress.nextStep, 10)
     }
@@ -96,6 +96,12 @@ final class CheckpointTests: XCTestCase {
         XCTAssertThrowsError(try trainer(other).resume(from: "auto")) { error in
             XCTAssertTrue("\(error)".contains("--width 8"), "\(error)")
         }
+        // A run directory without checkpoints: nothing to resume, the run starts at step 0.
+        let fresh = try trainer(configuration("empty"))
+        XCTAssertNil(try fresh.resume(from: "auto"))
+        XCTAssertEqual(fresh.progress.nextStep, 0)
+        // Checkpoints that all fail to load: a clear error, not a silent fresh start.
+        try Data("junk".utf8).write(to: URL(fileURLWithPath: directory + "/empty/" + CheckpointDirectory.fileName(step: 4)))
         XCTAssertThrowsError(try trainer(configuration("empty")).resume(from: "auto")) { error in
             XCTAssertEqual(error as? CheckpointError, .noneFound(directory: self.directory + "/empty"))
         }

@@ -63,6 +63,8 @@ start() {
     fi
     chmod 400 "$dir/munge/munge.key"
     chown -R "$munge_user" "$dir/munge"
+    runuser -u "$munge_user" -- test -x "$dir/munge" \
+        || die "$munge_user cannot reach $dir/munge: every directory above it must be searchable (chmod a+x)"
     local socket="$dir/munge/munge.socket"
     say "starting munged ($munge_user)"
     runuser -u "$munge_user" -- munged --socket="$socket" --key-file="$dir/munge/munge.key" \
@@ -124,8 +126,23 @@ stop_pid() {
     rm -f "$file"
 }
 
+# job_pids DIR: PIDs of this cluster's job processes: the slurmstepd daemons and the job
+# tasks, which carry this cluster's SLURM_CONF (and a SLURM_JOB_ID) in their environment.
+job_pids() {
+    local conf="SLURM_CONF=$1/slurm.conf" environ pid
+    for environ in /proc/[0-9]*/environ; do
+        pid=${environ#/proc/}; pid=${pid%/environ}
+        [ "$pid" = "$$" ] && continue
+        tr '\0' '\n' 2>/dev/null <"$environ" | grep -qxF "$conf" || continue
+        if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = slurmstepd ] \
+            || tr '\0' '\n' 2>/dev/null <"$environ" | grep -q '^SLURM_JOB_ID='; then
+            echo "$pid"
+        fi
+    done
+}
+
 stop() {
-    local dir="" keep=0 arg
+    local dir="" keep=0 arg i
     for arg in "$@"; do
         case "$arg" in
             --keep) keep=1 ;;
@@ -144,16 +161,28 @@ stop() {
             say "cancelling jobs: $(echo $jobs)"
             # shellcheck disable=SC2086
             timeout 10 scancel $jobs 2>/dev/null || true
-            local i
             for ((i = 0; i < 20; i++)); do
                 [ -z "$(timeout 5 squeue -h -o %i 2>/dev/null)" ] && break
                 sleep 1
             done
         fi
     fi
+    # Give the job steps a moment to wind down while slurmd still runs.
+    local left
+    for ((i = 0; i < 20; i++)); do
+        left=$(job_pids "$dir")
+        [ -z "$left" ] && break
+        sleep 0.5
+    done
     stop_pid slurmd "$dir/slurmd.pid"
     stop_pid slurmctld "$dir/slurmctld.pid"
     stop_pid munged "$dir/munged.pid"
+    left=$(job_pids "$dir")
+    if [ -n "$left" ]; then
+        say "killing leftover job processes: $(echo $left)"
+        # shellcheck disable=SC2086
+        kill -KILL $left 2>/dev/null || true
+    fi
     if [ "$keep" -eq 0 ] && [ -e "$dir/.created-by-local-cluster" ]; then
         rm -rf "$dir"
     else
