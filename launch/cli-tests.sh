@@ -45,7 +45,8 @@ check "latest names the final checkpoint" grep -qx "checkpoint-00000004.h5" "$wo
 check "resume auto of a finished run" "$bin" train --config "$work/run-ckpt/config.yaml" --resume auto
 check "resume from an earlier checkpoint" "$bin" train --config "$work/run-ckpt/config.yaml" \
     --resume "$work/run-ckpt/checkpoint-00000002.h5"
-if python3 -c "import h5py" 2>/dev/null || pip install -q h5py >/dev/null 2>&1; then
+source launch/python-tools.sh
+if ensure_h5py; then
     check "h5py reads the checkpoint layout" python3 tools/check_checkpoint.py "$work/run-ckpt/checkpoint-00000004.h5" \
         unet.input.weight unet.down.0.res.conv1.weight unet.output.conv.weight
 else

@@ -137,42 +137,11 @@ fi
 train=(--data "$work/tiny.h5" --width 8 --width-multipliers 1,2 --groups 4 --batch 2 --levels 2
        --iterations 200 --validate-every 200 --validation-count 4)
 
-# same_weights A B: the parameters in two weights files agree (relative 1e-4 per tensor);
-# with no h5py (and no way to install it), the validation metrics in summary.json agree instead.
-have_h5py=0
-python3 -c 'import h5py' 2>/dev/null && have_h5py=1
-if [ "$have_h5py" -eq 0 ]; then
-    echo "multihost-tests: installing h5py to compare weights"
-    { python3 -m pip install -q h5py || python3 -m pip install -q --break-system-packages h5py; } >"$work/pip.out" 2>&1
-    python3 -c 'import h5py' 2>/dev/null && have_h5py=1
-fi
-same_weights() {
-    if [ "$have_h5py" -eq 1 ]; then
-        python3 - "$1" "$2" <<'PY'
-import sys, h5py, numpy as np
-def tensors(path):
-    out = {}
-    with h5py.File(path, "r") as f:
-        f.visititems(lambda name, obj: out.__setitem__(name, np.asarray(obj[()], dtype=np.float64))
-                     if isinstance(obj, h5py.Dataset) and obj.dtype.kind == "f" else None)
-    return out
-a, b = tensors(sys.argv[1]), tensors(sys.argv[2])
-if not a or sorted(a) != sorted(b):
-    sys.exit(f"different tensors: {sorted(set(a) ^ set(b))[:5]} (or none)")
-worst = max(np.linalg.norm(a[k] - b[k]) / max(np.linalg.norm(b[k]), 1e-12) for k in a)
-print(f"{len(a)} tensors, largest relative difference {worst:.2e}")
-sys.exit(0 if worst <= 1e-4 else 1)
-PY
-    else
-        python3 - "$(dirname "$1")/summary.json" "$(dirname "$2")/summary.json" <<'PY'
-import sys, json
-a, b = (json.load(open(p))["validation"] for p in sys.argv[1:3])
-worst = max(abs(a[k] - b[k]) / max(abs(b[k]), 1e-12) for k in ("mse", "psnr", "ssim"))
-print(f"no h5py: compared validation metrics, largest relative difference {worst:.2e}")
-sys.exit(0 if worst <= 1e-4 else 1)
-PY
-    fi
-}
+# same_weights A B: the parameters in two weights files agree (relative 1e-4 per tensor).
+repository="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$repository/launch/python-tools.sh"
+ensure_h5py || { echo "multihost-tests: h5py is needed to compare weights and could not be installed" >&2; exit 1; }
+same_weights() { python3 "$repository/tools/compare_weights.py" "$1" "$2"; }
 log_has() { tr '\r' '\n' <"$2" | grep -q "$1"; }
 ran_in_both() {  # the run's output shows 2 ranks, and mpirun started a daemon in the second host
     log_has "2 rank(s)" "$1" && grep -q "^$addr_b $ns_b\$" "$work/rsh-agent.log" 2>/dev/null

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Installs the Debian packages mstrain needs, if any is missing. Idempotent and
-# non-interactive; run as root (or with sudo available) on Debian 12 with the Swift
-# toolchain already installed.
+# Installs the Debian packages mstrain needs, if any is missing, plus any package names given
+# as arguments (the Slurm test adds its daemons that way). Idempotent and non-interactive; run
+# as root (or with sudo available) on Debian 12 with the Swift toolchain already installed.
+# Usage: launch/setup.sh [extra-package ...]
 set -euo pipefail
 
-packages=(libopenmpi-dev openmpi-bin libopenblas-dev libhdf5-dev pkg-config libpng-dev libjpeg62-turbo-dev)
+packages=(libopenmpi-dev openmpi-bin libopenblas-dev libhdf5-dev pkg-config libpng-dev libjpeg62-turbo-dev "$@")
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -23,17 +23,8 @@ started=$(date +%s)
 
 [ "$(id -u)" -eq 0 ] || { echo "slurm-tests: needs root (the Slurm daemons run as root)" >&2; exit 1; }
 
-# Optional packages for this test only; launch/setup.sh does not install them.
-slurm_packages=(slurm-wlm munge)
-missing=()
-for p in "${slurm_packages[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-    echo "slurm-tests: installing ${missing[*]}"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
-        || { echo "slurm-tests: could not install ${missing[*]}" >&2; exit 1; }
-fi
+# Packages for this test only: the default setup does not install them.
+launch/setup.sh slurm-wlm munge || { echo "slurm-tests: could not install slurm-wlm and munge" >&2; exit 1; }
 
 if [ -n "${MSTRAIN_BIN:-}" ]; then
     bin=$MSTRAIN_BIN
@@ -121,37 +112,11 @@ wait_file() {
     return 1
 }
 
-# same_weights A B: the parameters in two weights files agree (relative 1e-4 per tensor);
-# with no h5py, the validation metrics in the two runs' summary.json files agree instead.
-have_h5py=0
-python3 -c 'import h5py' 2>/dev/null && have_h5py=1
-same_weights() {
-    if [ "$have_h5py" -eq 1 ]; then
-        python3 - "$1" "$2" <<'PY'
-import sys, h5py, numpy as np
-def tensors(path):
-    out = {}
-    with h5py.File(path, "r") as f:
-        f.visititems(lambda name, obj: out.__setitem__(name, np.asarray(obj[()], dtype=np.float64))
-                     if isinstance(obj, h5py.Dataset) and obj.dtype.kind == "f" else None)
-    return out
-a, b = tensors(sys.argv[1]), tensors(sys.argv[2])
-if not a or sorted(a) != sorted(b):
-    sys.exit(f"different tensors: {sorted(set(a) ^ set(b))[:5]} (or none)")
-worst = max(np.linalg.norm(a[k] - b[k]) / max(np.linalg.norm(b[k]), 1e-12) for k in a)
-print(f"{len(a)} tensors, largest relative difference {worst:.2e}")
-sys.exit(0 if worst <= 1e-4 else 1)
-PY
-    else
-        python3 - "$(dirname "$1")/summary.json" "$(dirname "$2")/summary.json" <<'PY'
-import sys, json
-a, b = (json.load(open(p))["validation"] for p in sys.argv[1:3])
-worst = max(abs(a[k] - b[k]) / max(abs(b[k]), 1e-12) for k in ("mse", "psnr", "ssim"))
-print(f"no h5py: compared validation metrics, largest relative difference {worst:.2e}")
-sys.exit(0 if worst <= 1e-4 else 1)
-PY
-    fi
-}
+# same_weights A B: the parameters in two weights files agree (relative 1e-4 per tensor).
+repository="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$repository/launch/python-tools.sh"
+ensure_h5py || { echo "slurm-tests: h5py is needed to compare weights and could not be installed" >&2; exit 1; }
+same_weights() { python3 "$repository/tools/compare_weights.py" "$1" "$2"; }
 
 # --- 1. a job that runs to the end ---------------------------------------------------------
 t0=$(date +%s)

@@ -1,13 +1,15 @@
 import Foundation
 import MSData
 
-/// The built-in default data: dead-leaves images with detail at the native resolution,
-/// generated once and cached, so that `mstrain-dist train` runs with no data option.
+/// The built-in default data: dead-leaves images generated at 16×16 and upsampled to 64×64 (the
+/// paper's setting of low-resolution images upsampled; method.md section 9), generated once
+/// and cached, so that `mstrain-dist train` runs with no data option.
 public enum DefaultDataset {
     public static let size = 64
     public static let trainCount = 2048
     public static let validCount = 256
     public static let seed: UInt64 = 2025
+    public static let upsamplingFactor = 4
 
     /// The cache folder: `$MSTRAIN_CACHE_DIR`, else `$XDG_CACHE_HOME/mstrain`, else `~/.cache/mstrain`.
     public static var cacheDirectory: String {
@@ -21,12 +23,13 @@ public enum DefaultDataset {
     /// The cached file's path, generating it first if it does not exist.
     public static func ensure(log: (String) -> Void) throws -> String {
         let directory = cacheDirectory
-        let path = (directory as NSString).appendingPathComponent("deadleaves-native-\(size)-seed\(seed).h5")
+        let path = (directory as NSString).appendingPathComponent("deadleaves-upsampled\(upsamplingFactor)-\(size)-seed\(seed).h5")
         if FileManager.default.fileExists(atPath: path) { return path }
         do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
         catch { throw DataError.cannotWrite(path: directory, reason: "cannot create the cache folder; set MSTRAIN_CACHE_DIR") }
-        log("generating the default dataset (dead leaves, \(trainCount)+\(validCount) images of \(size)×\(size)) into \(path)")
-        let generator = try DeadLeaves(size: size, channels: 3, seed: seed, regime: .native)
+        log("generating the default dataset (dead leaves drawn at \(size / upsamplingFactor)² and upsampled, "
+            + "\(trainCount)+\(validCount) images of \(size)×\(size)) into \(path)")
+        let generator = try DeadLeaves(size: size, channels: 3, seed: seed, regime: .upsampled(factor: upsamplingFactor))
         try AtomicOutput.write(to: path) { temporary in
             try generator.writeDataset(to: temporary, counts: [.train: trainCount, .valid: validCount])
         }

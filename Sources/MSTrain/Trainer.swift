@@ -98,7 +98,7 @@ public final class Trainer {
                                                  momentum: configuration.momentum)
         let task = RestorationTask(kind: configuration.task)
         estimator = MultilevelEstimator(model: model, restriction: configuration.restriction,
-                                        residual: configuration.task == .superres && configuration.network != .espcn,
+                                        residual: configuration.addsInputToOutput,
                                         microBatch: configuration.microBatch, seed: configuration.seed)
         source = DatasetExampleSource(dataset: train, task: task, seed: configuration.seed)
         validator = try Validator(dataset: valid, task: task, count: configuration.validationCount, seed: configuration.seed)

@@ -15,19 +15,37 @@ public enum LearningRateSchedule: String, CaseIterable, Sendable, Codable {
     case constant
 }
 
+/// What the network's output means.
+public enum Prediction: String, CaseIterable, Sendable, Codable {
+    /// The restored image itself (the reference code's choice for denoising, deblurring and
+    /// inpainting).
+    case image
+    /// A correction added to the degraded input: prediction = input + f(input). An untrained
+    /// network then returns its input, which is already right where the degradation is mild.
+    case residual
+}
+
 /// Every option of a training run. Loaded from defaults, then a YAML file, then the command
 /// line (later sources override earlier ones); saved as `config.yaml` in the run directory.
 /// Field names are the command-line option names in camelCase.
+///
+/// The defaults are the quickstart: a small UNet (base width 16) denoiser trained with
+/// Full-Multiscale on 64×64 images in a few minutes on two cores. The paper's setting (width
+/// 32, N = 16, T = 250, Adam 5e-4 → 1e-6 at 128×128) is `docs/configs/paper-denoise.yaml`.
 public struct TrainingConfiguration: Codable, Equatable, Sendable {
     // Task and data
     public var task: TaskKind = .denoise
     /// HDF5 dataset; nil means the built-in synthetic default (generated once and cached).
     public var data: String?
     public var restriction: Restriction = .inject
+    /// Image or residual prediction. Super-resolution always predicts a residual (method.md
+    /// section 6); ESPCN adds its input itself.
+    public var prediction: Prediction = .image
 
     // Network
     public var network: NetworkKind = .unet
-    /// Base width (UNet) or width (ResNet); nil means the network's default.
+    /// Base width (UNet) or width (ResNet); nil means the default: 16 for the UNet (the small
+    /// quickstart model; the paper's is 32) and the ResNet's 128.
     public var width: Int?
     public var widthMultipliers: [Int] = [1, 2, 4]
     public var groups: Int = 8
@@ -40,14 +58,14 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var levels: Int = 4
     /// Single: the batch. Multiscale: N_0, the finest level's batch. Full-Multiscale: N, the
     /// finest stage's batch per level.
-    public var batch: Int = 16
+    public var batch: Int = 8
     /// Multiscale: N_ℓ = N_0·r^ℓ (default 4). Full-Multiscale: the ratio between levels inside a
     /// stage (default 1, the table of method.md section 3).
     public var levelRatio: Int?
     /// Multiscale: explicit per-level batches, finest first (overrides batch and levelRatio).
     public var levelBatches: [Int]?
     /// Single and multiscale: the number of steps. Full-Multiscale: T, the finest stage's steps.
-    public var iterations: Int = 250
+    public var iterations: Int = 40
     /// Full-Multiscale: explicit steps per stage, coarsest first (overrides iterations).
     public var stageIterations: [Int]?
     /// Full-Multiscale: explicit finest-level batch per stage, coarsest first (overrides batch).
@@ -55,7 +73,7 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
 
     // Optimizer
     public var optimizer: OptimizerKind = .adam
-    public var learningRate: Float = 5e-4
+    public var learningRate: Float = 2e-3
     public var minLearningRate: Float = 1e-6
     public var learningRateSchedule: LearningRateSchedule = .cosine
     public var warmupSteps: Int = 0
@@ -68,7 +86,7 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     /// Validate every this many steps (and at the end).
     public var validateEvery: Int = 100
     /// Number of validation images (the first ones of the split), each with fixed draws.
-    public var validationCount: Int = 64
+    public var validationCount: Int = 32
     /// Largest number of samples in one forward/backward.
     public var microBatch: Int = 8
     /// Splits up to this size are cached in memory.
@@ -82,10 +100,14 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
 
     public init() {}
 
+    /// Whether the trainer adds the input to the network's output (ESPCN does it internally).
+    public var addsInputToOutput: Bool { (prediction == .residual || task == .superres) && network != .espcn }
+
     /// The model options.
     public var model: ModelConfiguration {
         get throws {
-            ModelConfiguration(network: network, imageChannels: 3, baseWidth: width, widthMultipliers: widthMultipliers,
+            ModelConfiguration(network: network, imageChannels: 3, baseWidth: width ?? (network == .unet ? 16 : nil),
+                               widthMultipliers: widthMultipliers,
                                groups: groups, dropout: dropout, attention: attention)
         }
     }

@@ -48,7 +48,7 @@ struct EvalCommand: ParsableCommand {
             let model = try makeModel(modelConfiguration, seed: configuration.seed)
             try WeightsFile.read(into: model, from: weights)
             let estimator = MultilevelEstimator(model: model, restriction: configuration.restriction,
-                                                residual: configuration.task == .superres && configuration.network != .espcn)
+                                                residual: configuration.addsInputToOutput)
             let validator = try Validator(dataset: dataset, task: RestorationTask(kind: configuration.task),
                                           count: count ?? dataset.count, seed: configuration.seed)
             let predictions = try validator.predictions(estimator)

@@ -13,6 +13,7 @@ extension TrainingMode: ExpressibleByArgument {}
 extension Restriction: ExpressibleByArgument {}
 extension OptimizerKind: ExpressibleByArgument {}
 extension LearningRateSchedule: ExpressibleByArgument {}
+extension Prediction: ExpressibleByArgument {}
 
 /// What a run does when a step's loss or gradient is not finite.
 enum NonFinitePolicy: String, CaseIterable, ExpressibleByArgument { case skip, stop }
@@ -29,10 +30,12 @@ struct TrainingOptions: ParsableArguments {
     var data: String?
     @Option(help: "Restriction to coarser meshes: inject or average (default inject).")
     var restriction: Restriction?
+    @Option(help: "Network output: image, or residual (added to the degraded input) (default image; super-resolution always predicts a residual).")
+    var prediction: Prediction?
 
     @Option(help: "Network: unet, resnet or espcn (default unet).")
     var network: NetworkKind?
-    @Option(help: "Base width of the UNet (default 32) or width of the ResNet (default 128).")
+    @Option(help: "Base width of the UNet or width of the ResNet (default 16; the networks' own defaults are 32 and 128).")
     var width: Int?
     @Option(help: "UNet width multipliers, comma-separated, finest first (default 1,2,4).")
     var widthMultipliers: String?
@@ -47,13 +50,13 @@ struct TrainingOptions: ParsableArguments {
     var mode: TrainingMode?
     @Option(help: "Number of resolutions (levels 0 … L−1); Full-Multiscale runs one stage per level (default 4).")
     var levels: Int?
-    @Option(help: "Batch: single-scale batch, MGE finest batch N_0, or Full-Multiscale N (default 16).")
+    @Option(help: "Batch: single-scale batch, MGE finest batch N_0, or Full-Multiscale N (default 8).")
     var batch: Int?
     @Option(help: "Batch ratio between levels: N_l = N_0·r^l (default 4 for multiscale, 1 inside Full-Multiscale stages).")
     var levelRatio: Int?
     @Option(help: "Explicit per-level batches for multiscale, comma-separated, finest first.")
     var levelBatches: String?
-    @Option(help: "Steps (single, multiscale) or the finest stage's steps T (full-multiscale; stages run 8T, 4T, 2T, T) (default 250).")
+    @Option(help: "Steps (single, multiscale) or the finest stage's steps T (full-multiscale; stages run 8T, 4T, 2T, T) (default 40).")
     var iterations: Int?
     @Option(help: "Full-Multiscale steps per stage, comma-separated, coarsest first.")
     var stageIterations: String?
@@ -62,7 +65,7 @@ struct TrainingOptions: ParsableArguments {
 
     @Option(help: "Optimizer: sgd, adam or adamw (default adam).")
     var optimizer: OptimizerKind?
-    @Option(help: "Peak learning rate (default 5e-4).")
+    @Option(help: "Peak learning rate (default 2e-3).")
     var learningRate: Float?
     @Option(help: "Learning-rate floor of the cosine schedule (default 1e-6).")
     var minLearningRate: Float?
@@ -81,7 +84,7 @@ struct TrainingOptions: ParsableArguments {
     var runDirectory: String?
     @Option(help: "Validate every K steps (default 100).")
     var validateEvery: Int?
-    @Option(help: "Number of validation images (default 64).")
+    @Option(help: "Number of validation images (default 32).")
     var validationCount: Int?
     @Option(help: "Largest number of finest-mesh samples in one forward/backward; a level ℓ term takes 4^ℓ times more (default 8).")
     var microBatch: Int?
@@ -108,6 +111,7 @@ struct TrainingOptions: ParsableArguments {
         if let task { c.task = task }
         if let data { c.data = data }
         if let restriction { c.restriction = restriction }
+        if let prediction { c.prediction = prediction }
         if let network { c.network = network }
         if let width { c.width = width }
         if let v = try list(widthMultipliers, "width-multipliers") { c.widthMultipliers = v }
