@@ -53,6 +53,7 @@ else
     failed=$((failed + 1)); echo "FAIL h5py is not installable: the checkpoint layout was not checked"
 fi
 check "dry run prints the plan" sh -c "'$bin' train --data '$work/tiny.h5' --dry-run | grep -q 'imbalance'"
+check "diagnose levels" sh -c "'$bin' diagnose levels --data '$work/tiny.h5' --levels 2 --samples 3 ${tiny[*]} | grep -q 'beta'"
 check "eval" "$bin" eval "$work/run-full-multiscale/weights.h5" --data "$work/tiny.h5" --output "$work/restored.h5"
 check "eval wrote restored samples" test -s "$work/restored.h5"
 

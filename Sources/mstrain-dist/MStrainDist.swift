@@ -7,7 +7,7 @@ struct MStrainDist: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mstrain-dist",
         abstract: "Multiscale training of convolutional networks (multilevel gradient estimation, Full-Multiscale).",
-        subcommands: [TrainCommand.self, EvalCommand.self, DataCommand.self, BenchCommand.self])
+        subcommands: [TrainCommand.self, EvalCommand.self, DiagnoseCommand.self, DataCommand.self, BenchCommand.self])
 
     static func main() {
         AllocatorTuning.retainFreedMemory()

@@ -1,0 +1,39 @@
+import Dispatch
+import MSMultiscale
+
+extension Trainer {
+    /// Measures `LevelStatistics` for levels `0 ..< levels` on `samples` training samples per
+    /// level with the current parameters: each sample's correction gradient (the plain
+    /// gradient at the coarsest level) is computed alone, its norm statistics accumulated in
+    /// Float64, and its evaluation timed. Samples are those of steps `0 ..< samples` (one each).
+    public func measureLevels(levels: Int, samples: Int) throws -> LevelDiagnosis {
+        precondition(levels >= 1 && samples >= 2, "measureLevels needs at least one level and two samples")
+        let store = model.parameters
+        var statistics: [LevelStatistics] = []
+        for level in 0..<levels {
+            let term = EstimatorTerm(level: level, isCorrection: level < levels - 1, batchSize: 1)
+            var sum = [Double](repeating: 0, count: store.count)
+            var sumOfSquaredNorms = 0.0
+            var seconds = 0.0
+            for sample in 0..<samples {
+                store.zeroGradients()
+                let start = DispatchTime.now().uptimeNanoseconds
+                _ = try estimator.accumulate(term: term, samples: 0..<1, step: sample, source: source)
+                seconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                var squared = 0.0
+                for (i, g) in store.gradients.enumerated() {
+                    sum[i] += Double(g)
+                    squared += Double(g) * Double(g)
+                }
+                sumOfSquaredNorms += squared
+            }
+            let m = Double(samples)
+            let meanSquaredNorm = sum.reduce(0) { $0 + ($1 / m) * ($1 / m) }
+            statistics.append(LevelStatistics(level: level, isCorrection: term.isCorrection, meanNorm: meanSquaredNorm.squareRoot(),
+                                              variance: max(0, (sumOfSquaredNorms - m * meanSquaredNorm) / (m - 1)),
+                                              cost: seconds / m))
+        }
+        store.zeroGradients()
+        return LevelDiagnosis(levels: statistics)
+    }
+}
