@@ -8,7 +8,7 @@ bin="${MSTRAIN_BIN:-$(swift build -c release --show-bin-path)/mstrain-dist}"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export MSTRAIN_CACHE_DIR="$work/cache" OPENBLAS_NUM_THREADS=1
-passed=0 failed=0
+source launch/test-support.sh
 
 check() {  # check NAME COMMAND...: passes when the command succeeds
     local name=$1; shift
@@ -45,7 +45,6 @@ check "latest names the final checkpoint" grep -qx "checkpoint-00000004.h5" "$wo
 check "resume auto of a finished run" "$bin" train --config "$work/run-ckpt/config.yaml" --resume auto
 check "resume from an earlier checkpoint" "$bin" train --config "$work/run-ckpt/config.yaml" \
     --resume "$work/run-ckpt/checkpoint-00000002.h5"
-source launch/python-tools.sh
 if ensure_h5py; then
     check "h5py reads the checkpoint layout" python3 tools/check_checkpoint.py "$work/run-ckpt/checkpoint-00000004.h5" \
         unet.input.weight unet.down.0.res.conv1.weight unet.output.conv.weight

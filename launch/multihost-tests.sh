@@ -63,16 +63,8 @@ trap cleanup EXIT
 exec 3>&1   # the script's own output, also while a run's output goes to a file
 trap 'echo "multihost-tests: interrupted" >&3; exit 130' INT TERM
 
-passed=0 failed=0
-pass() { passed=$((passed + 1)); echo "PASS  $1"; }
-fail() {
-    failed=$((failed + 1)); echo "FAIL  $1"
-    local f
-    for f in "${@:2}"; do
-        [ -f "$f" ] && { echo "      --- $(basename "$f") (last lines)"; tr '\r' '\n' <"$f" | grep -v '^.\[K' | tail -n 15 | sed 's/^/      | /'; }
-    done
-    return 0
-}
+repository="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$repository/launch/test-support.sh"
 finish() {
     echo "multihost-tests: $(($(date +%s) - started)) s"
     echo "$passed passed, $failed failed"
@@ -138,8 +130,6 @@ train=(--data "$work/tiny.h5" --width 8 --width-multipliers 1,2 --groups 4 --bat
        --iterations 200 --validate-every 200 --validation-count 4)
 
 # same_weights A B: the parameters in two weights files agree (relative 1e-4 per tensor).
-repository="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-source "$repository/launch/python-tools.sh"
 ensure_h5py || { echo "multihost-tests: h5py is needed to compare weights and could not be installed" >&2; exit 1; }
 same_weights() { python3 "$repository/tools/compare_weights.py" "$1" "$2"; }
 log_has() { tr '\r' '\n' <"$2" | grep -q "$1"; }

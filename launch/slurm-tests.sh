@@ -48,16 +48,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'echo "slurm-tests: interrupted"; exit 130' INT TERM
 
-passed=0 failed=0
-pass() { passed=$((passed + 1)); echo "PASS  $1"; }
-fail() {
-    failed=$((failed + 1)); echo "FAIL  $1"
-    local f
-    for f in "${@:2}"; do
-        [ -f "$f" ] && { echo "      --- $(basename "$f") (last lines)"; tr '\r' '\n' <"$f" | grep -v '^.\[K' | tail -n 15 | sed 's/^/      | /'; }
-    done
-    return 0
-}
+repository="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$repository/launch/test-support.sh"
 
 # The training everything below runs: a tiny UNet on 16×16 images, 2 ranks, Full-Multiscale
 # over 2 levels (1800 steps, about 6 s), a checkpoint every 100 steps.
@@ -113,8 +105,6 @@ wait_file() {
 }
 
 # same_weights A B: the parameters in two weights files agree (relative 1e-4 per tensor).
-repository="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-source "$repository/launch/python-tools.sh"
 ensure_h5py || { echo "slurm-tests: h5py is needed to compare weights and could not be installed" >&2; exit 1; }
 same_weights() { python3 "$repository/tools/compare_weights.py" "$1" "$2"; }
 
