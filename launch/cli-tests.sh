@@ -4,11 +4,11 @@
 # Usage: launch/cli-tests.sh   (after `swift build -c release`)
 set -uo pipefail
 cd "$(dirname "$0")/.."
-bin="${MSTRAIN_BIN:-$(swift build -c release --show-bin-path)/mstrain-dist}"
+source launch/lib.sh
+bin=$(mstrain_binary cli-tests) || exit 1
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export MSTRAIN_CACHE_DIR="$work/cache" OPENBLAS_NUM_THREADS=1
-source launch/test-support.sh
 
 check() {  # check NAME COMMAND...: passes when the command succeeds
     local name=$1; shift

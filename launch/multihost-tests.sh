@@ -23,16 +23,8 @@ started=$(date +%s)
 command -v ip >/dev/null || { echo "multihost-tests: ip (iproute2) not found" >&2; exit 1; }
 command -v mpirun >/dev/null || { echo "multihost-tests: mpirun not found; run launch/setup.sh" >&2; exit 1; }
 
-if [ -n "${MSTRAIN_BIN:-}" ]; then
-    bin=$MSTRAIN_BIN
-else
-    build_dir=${MSTRAIN_BUILD_DIR:-.build}
-    echo "multihost-tests: building mstrain-dist (release, $build_dir)"
-    swift build -c release --scratch-path "$build_dir" --product mstrain-dist || exit 1
-    bin="$(swift build -c release --scratch-path "$build_dir" --show-bin-path)/mstrain-dist"
-fi
-bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
-[ -x "$bin" ] || { echo "multihost-tests: no binary at $bin" >&2; exit 1; }
+source launch/lib.sh
+bin=$(mstrain_binary multihost-tests) || exit 1
 
 ns_a=${MSTRAIN_NETNS_A:-msA}
 ns_b=${MSTRAIN_NETNS_B:-msB}
@@ -64,7 +56,6 @@ exec 3>&1   # the script's own output, also while a run's output goes to a file
 trap 'echo "multihost-tests: interrupted" >&3; exit 130' INT TERM
 
 repository="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-source "$repository/launch/test-support.sh"
 finish() {
     echo "multihost-tests: $(($(date +%s) - started)) s"
     echo "$passed passed, $failed failed"

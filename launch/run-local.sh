@@ -27,17 +27,8 @@ ranks=$1; shift
 [[ "$ranks" =~ ^[1-9][0-9]*$ ]] || { echo "run-local: N must be a positive number of ranks, got '$ranks'" >&2; usage; }
 command -v mpirun >/dev/null || { echo "run-local: mpirun not found; run launch/setup.sh" >&2; exit 1; }
 
-if [ -n "${MSTRAIN_BIN:-}" ]; then
-    bin=$MSTRAIN_BIN
-else
-    build_dir=${MSTRAIN_BUILD_DIR:-.build}
-    bin="$(swift build -c release --scratch-path "$build_dir" --show-bin-path)/mstrain-dist"
-    if [ ! -x "$bin" ]; then
-        echo "run-local: building mstrain-dist (release, $build_dir)" >&2
-        swift build -c release --scratch-path "$build_dir" --product mstrain-dist >&2
-    fi
-fi
-[ -x "$bin" ] || { echo "run-local: no mstrain-dist binary at $bin" >&2; exit 1; }
+source launch/lib.sh
+bin=$(mstrain_binary run-local) || exit 1
 
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}

@@ -26,16 +26,8 @@ started=$(date +%s)
 # Packages for this test only: the default setup does not install them.
 launch/setup.sh slurm-wlm munge || { echo "slurm-tests: could not install slurm-wlm and munge" >&2; exit 1; }
 
-if [ -n "${MSTRAIN_BIN:-}" ]; then
-    bin=$MSTRAIN_BIN
-else
-    build_dir=${MSTRAIN_BUILD_DIR:-.build}
-    echo "slurm-tests: building mstrain-dist (release, $build_dir)"
-    swift build -c release --scratch-path "$build_dir" --product mstrain-dist || exit 1
-    bin="$(swift build -c release --scratch-path "$build_dir" --show-bin-path)/mstrain-dist"
-fi
-bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
-[ -x "$bin" ] || { echo "slurm-tests: no binary at $bin" >&2; exit 1; }
+source launch/lib.sh
+bin=$(mstrain_binary slurm-tests) || exit 1
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/mstrain-slurm-tests.XXXXXX")
 chmod 755 "$work"   # munged runs as the munge user and must reach its files in here
@@ -49,7 +41,6 @@ trap cleanup EXIT
 trap 'echo "slurm-tests: interrupted"; exit 130' INT TERM
 
 repository="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-source "$repository/launch/test-support.sh"
 
 # The training everything below runs: a tiny UNet on 16×16 images, 2 ranks, Full-Multiscale
 # over 2 levels (1800 steps, about 6 s), a checkpoint every 100 steps.

@@ -2,6 +2,8 @@ import Foundation
 
 /// Progress output for long work. On a terminal one live line is redrawn in place; otherwise
 /// (a log file, a batch job) a plain line is printed at most every `interval` seconds.
+/// Under an MPI launcher standard output is a pseudo-terminal whatever mpirun's own output
+/// is, so there the plain lines are used.
 public final class ProgressReporter {
     public let isTerminal: Bool
     public let interval: Double
@@ -9,9 +11,10 @@ public final class ProgressReporter {
     private var lineOpen = false
     private let quiet: Bool
 
-    /// `quiet` silences everything (the non-printing ranks of a parallel run).
-    public init(interval: Double = 10, quiet: Bool = false) {
-        isTerminal = isatty(STDOUT_FILENO) != 0
+    /// `quiet` silences everything (the non-printing ranks of a parallel run); `parallel` says
+    /// that the process runs under an MPI launcher.
+    public init(interval: Double = 10, quiet: Bool = false, parallel: Bool = false) {
+        isTerminal = !parallel && isatty(STDOUT_FILENO) != 0
         self.interval = interval
         self.quiet = quiet
     }

@@ -183,7 +183,8 @@ struct TrainCommand: ParsableCommand {
         }
         let communicator = try makeCommunicatorReportingErrors(rank: launchRank)
         defer { communicator.finalize() }
-        let reporter = ProgressReporter(quiet: !communicator.isRoot)
+        let reporter = ProgressReporter(quiet: !communicator.isRoot,
+                                        parallel: EnvironmentSettings.launcher() == .mpi)
         configureThreads(threads, ranks: communicator.size)
         try runCollectively(communicator) {
             if dryRun {
