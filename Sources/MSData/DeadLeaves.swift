@@ -84,7 +84,7 @@ public struct DeadLeaves: Sendable, Equatable {
         case .upsampled(let factor):
             let side = size / factor
             let coarse = rasterise(side: side, scale: 1 / Float(factor), rng: &rng)
-            return Resample.bilinear(coarse, channels: channels, height: side, width: side, toHeight: size, toWidth: size)
+            return ImageResize.bilinear(coarse, channels: channels, height: side, width: side, toHeight: size, toWidth: size)
         }
     }
 

@@ -29,7 +29,7 @@ public struct ImageArray: Equatable, Sendable {
     }
 
     /// Images `range`, optionally centre-cropped and resized to `size × size`
-    /// (`Resample.squareResize`; uint8 images are rounded back to uint8).
+    /// (`ImageResize.squareResize`; uint8 images are rounded back to uint8).
     public func slice(_ range: Range<Int>, resizedTo size: Int? = nil) -> ImageArray {
         let elements = range.lowerBound * sampleSize ..< range.upperBound * sampleSize
         var part: ImageArray
@@ -108,7 +108,7 @@ public struct ImageArray: Equatable, Sendable {
             case .uint8(let v): image = v[n * sampleSize ..< (n + 1) * sampleSize].map { Float($0) * unit }
             case .float32(let v): image = Array(v[n * sampleSize ..< (n + 1) * sampleSize])
             }
-            out += Resample.squareResize(image, channels: channels, height: height, width: width, size: size)
+            out += ImageResize.squareResize(image, channels: channels, height: height, width: width, size: size)
         }
         let values: Values = storage == .uint8 ? .uint8(out.map(DatasetWriter.quantize)) : .float32(out)
         return ImageArray(count: count, channels: channels, height: size, width: size, values: values)

@@ -21,7 +21,7 @@ public enum ImageFolder {
 
     /// Decodes every image file of `folder` (`ImageCodecs.decode`) into uint8 `[N, C, H, W]`.
     /// Each image is centre-cropped and resized to `size × size` as it is read
-    /// (`Resample.squareResize`); without a size all images must share one size. C is 1 when
+    /// (`ImageResize.squareResize`); without a size all images must share one size. C is 1 when
     /// every image is grey, else 3 (grey images are repeated into R, G and B). Also returns a
     /// description such as "folder of 12 images: 10 PNG, 2 JPEG".
     public static func read(_ folder: String, size: Int?) throws -> (images: ImageArray, description: String) {

@@ -1,5 +1,5 @@
 /// Resampling of planar images `[C, H, W]` (Float, row-major).
-public enum Resample {
+public enum ImageResize {
     /// Bilinear interpolation to `[C, toHeight, toWidth]` with half-pixel centres: output
     /// pixel `(y, x)` samples the input at `((y + ½)·H/toHeight − ½, (x + ½)·W/toWidth − ½)`,
     /// clamped to the edge pixels (PyTorch's `align_corners=False`). Downscaling by more than
