@@ -90,6 +90,13 @@ public final class HDF5File: @unchecked Sendable {
         if id >= 0 { _ = HDF5File.locked { H5Fclose(id) } }
     }
 
+    /// The file's size in bytes plus 1 MiB: an upper bound on the element count of any
+    /// uncompressed selection the file can really hold.
+    private var fileSizeLimit: Int {
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
+        return (size ?? Int.max / 2) + (1 << 20)
+    }
+
     /// Writes buffered data to disk.
     public func flush() throws {
         try locked { try check(H5Fflush(id, H5F_SCOPE_GLOBAL), "flush", "the file") }
@@ -174,6 +181,12 @@ public final class HDF5File: @unchecked Sendable {
         try locked {
             var values: [T] = []
             try transferUnlocked(datasetPath, rows: rows) { dataset, memory, file, count in
+                // A damaged header can claim any extent: refuse a selection larger than the
+                // whole file could hold (the project's datasets are not compressed; a byte
+                // per element is the smallest stored type) instead of allocating it.
+                guard count <= fileSizeLimit else {
+                    throw DataError.hdf5Failure(file: path, operation: "read \(count) elements of", object: datasetPath)
+                }
                 values = try [T](unsafeUninitializedCapacity: count) { buffer, initialized in
                     try check(H5Dread(dataset, nativeType(T.hdf5ElementType), memory, file, mstrain_h5p_default(), buffer.baseAddress),
                               "read", datasetPath)
@@ -395,6 +408,9 @@ public final class HDF5File: @unchecked Sendable {
             return pointer.map { String(cString: $0) } ?? ""
         }
         let size = H5Tget_size(type)
+        guard size > 0, size <= fileSizeLimit else {
+            throw DataError.hdf5Failure(file: path, operation: "read a \(size)-byte string", object: what)
+        }
         var bytes = [UInt8](repeating: 0, count: size)
         try check(H5Aread(attribute, type, &bytes), "read", what)
         let end = bytes.firstIndex(of: 0) ?? bytes.count

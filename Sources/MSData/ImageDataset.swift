@@ -1,3 +1,4 @@
+import Foundation
 import MSTensor
 
 /// One split of a dataset file, read as training tensors.
@@ -54,6 +55,16 @@ public final class ImageDataset: @unchecked Sendable {
             throw DataError.indivisibleSize(file: path, dataset: dataset, shape: shape, levels: levels)
         }
         guard shape[0] > 0 else { throw DataError.emptySplit(file: path, dataset: dataset) }
+        // A damaged header can claim any extent; the (uncompressed) data cannot be larger than
+        // the file.
+        let fileSize = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
+        let elements = shape.reduce((1, false)) { partial, extent in
+            let (product, overflow) = partial.0.multipliedReportingOverflow(by: extent)
+            return (product, partial.1 || overflow)
+        }
+        guard !elements.1, elements.0 <= (fileSize ?? Int.max / 8) + (1 << 20) else {
+            throw DataError.hdf5Failure(file: path, operation: "read the extent \(shape) of", object: dataset)
+        }
         (count, channels, height, width) = (shape[0], shape[1], shape[2], shape[3])
         sampleSize = channels * height * width
 

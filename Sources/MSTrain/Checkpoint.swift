@@ -115,13 +115,20 @@ public enum Checkpoint {
             progress.cumulativeWork = try real("cumulative_work")
             progress.skippedSteps = try integer("skipped_steps")
             progress.seconds = try real("seconds")
+            let optimizerSteps = try integer("optimizer_step_count")
+            // The attributes are outside the checksum: check that they are consistent.
+            guard progress.cumulativeWork.isFinite, progress.cumulativeWork >= 0, progress.seconds.isFinite, progress.seconds >= 0,
+                  (0...progress.nextStep).contains(progress.skippedSteps),
+                  optimizerSteps == progress.nextStep - progress.skippedSteps else {
+                throw CheckpointError.unreadable(path: path, reason: "inconsistent progress attributes (damaged file?)")
+            }
             let rows = try file.datasetInfo("/metrics/validation").shape[0]
             let flat = rows > 0 ? try file.read(Double.self, from: "/metrics/validation") : []
             progress.validationHistory = (0..<rows).map {
                 ValidationRecord(step: Int(flat[4 * $0]), mse: flat[4 * $0 + 1], psnr: flat[4 * $0 + 2], ssim: flat[4 * $0 + 3])
             }
             progress.latestValidation = progress.validationHistory.last?.metrics
-            try trainer.optimizer.restore(state: state, stepCount: try integer("optimizer_step_count"))
+            try trainer.optimizer.restore(state: state, stepCount: optimizerSteps)
             store.load(values: values)
             trainer.progress = progress
         } catch let error as CheckpointError {

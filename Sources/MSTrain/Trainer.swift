@@ -41,8 +41,13 @@ public struct ValidationRecord: Codable, Equatable, Sendable {
     public var metrics: ValidationMetrics { ValidationMetrics(mse: mse, psnr: psnr, ssim: ssim) }
 }
 
+/// An error that every rank throws at the same point, because it follows from values all
+/// ranks share (options, reduced flags): it ends the job on every rank without an abort, and
+/// only rank 0 reports it.
+public protocol CollectiveError: Error {}
+
 /// Errors that end a run.
-public enum TrainingError: Error, CustomStringConvertible, Equatable {
+public enum TrainingError: CollectiveError, CustomStringConvertible, Equatable {
     case nonFinite(step: Int)
 
     public var description: String {
@@ -85,15 +90,7 @@ public final class Trainer {
         let budget = configuration.memoryBudgetMB << 20
         let train = try ImageDataset(path: dataPath, split: .train, levels: configuration.levelsUsed, memoryBudgetBytes: budget)
         let valid = try ImageDataset(path: dataPath, split: .valid, levels: configuration.levelsUsed, memoryBudgetBytes: budget)
-        var modelConfiguration = try configuration.model
-        modelConfiguration.imageChannels = train.channels
-        model = try makeModel(modelConfiguration, seed: configuration.seed)
-        let coarsest = train.height >> (configuration.levelsUsed - 1)
-        guard coarsest % model.totalStride == 0, (train.width >> (configuration.levelsUsed - 1)) % model.totalStride == 0 else {
-            throw ConfigurationError.invalid(
-                "--levels \(configuration.levelsUsed) makes the coarsest mesh \(coarsest)×\(train.width >> (configuration.levelsUsed - 1)), "
-                + "which the \(configuration.network.rawValue) (total stride \(model.totalStride)) cannot take; use fewer levels")
-        }
+        model = try configuration.makeModel(for: train)
         optimizer = configuration.optimizer.make(parameterCount: model.parameters.count, weightDecay: configuration.weightDecay,
                                                  momentum: configuration.momentum)
         let task = RestorationTask(kind: configuration.task)

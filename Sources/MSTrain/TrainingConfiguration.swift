@@ -1,4 +1,5 @@
 import Foundation
+import MSData
 import MSMultiscale
 import MSNN
 import MSOptim
@@ -129,6 +130,30 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
                 stageBatches: stageBatches ?? defaults.stages.map { $0.plan.terms[0].batchSize },
                 stageIterations: stageIterations ?? defaults.stages.map(\.iterations),
                 levelRatio: levelRatio ?? 1)
+        }
+    }
+
+    /// The model for images of `dataset`'s channels, after checking that the coarsest mesh
+    /// (`H / 2^(levels−1)`) is one the network can take.
+    public func makeModel(for dataset: ImageDataset) throws -> Model {
+        var configuration = try model
+        configuration.imageChannels = dataset.channels
+        let built = try MSNN.makeModel(configuration, seed: seed)
+        let (height, width) = (dataset.height >> (levelsUsed - 1), dataset.width >> (levelsUsed - 1))
+        guard height % built.totalStride == 0, width % built.totalStride == 0 else {
+            throw ConfigurationError.invalid(
+                "--levels \(levelsUsed) makes the coarsest mesh \(height)×\(width), which the \(network.rawValue) "
+                + "(total stride \(built.totalStride)) cannot take; use fewer levels")
+        }
+        return built
+    }
+
+    /// Checks, without reading the images, that the dataset at `path` exists, holds train and
+    /// valid splits of the right rank and size for `levels`, and suits the network: the
+    /// problems a user can cause with `--data`, found before any process starts MPI.
+    public func checkData(at path: String) throws {
+        for split in [Split.train, .valid] {
+            _ = try makeModel(for: try ImageDataset(path: path, split: split, levels: levelsUsed, memoryBudgetBytes: 0))
         }
     }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MSDistributed
 import MSTensor
+import MSTrain
 
 /// Runs `body`; an error a user can cause becomes one line on standard error and exit code 1,
 /// with no stack trace.
@@ -39,12 +40,16 @@ func makeCommunicatorReportingErrors(rank: Int) throws -> any Communicator {
 
 /// Runs `body` on every rank. A thrown error ends the whole job: with one rank it is printed as
 /// one line and the exit code is 1; with several, the failing rank prints it and aborts every
-/// rank (no rank is left waiting in a collective).
+/// rank (no rank is left waiting in a collective). A `CollectiveError`, thrown by every rank
+/// alike, is printed by rank 0 and ends every rank with exit code 1, without an abort.
 func runCollectively(_ communicator: any Communicator, _ body: () throws -> Void) throws {
     do {
         try body()
     } catch let error as ExitCode {
         throw error
+    } catch let error as CollectiveError {
+        if communicator.isRoot { FileHandle.standardError.write(Data("error: \(error)\n".utf8)) }
+        throw ExitCode.failure
     } catch {
         if communicator.size > 1 { communicator.abort(message: "error: \(error)", code: 1) }
         FileHandle.standardError.write(Data("error: \(error)\n".utf8))

@@ -181,6 +181,10 @@ struct TrainCommand: ParsableCommand {
             if launchRank == 0 { FileHandle.standardError.write(Data("error: \(error)\n".utf8)) }
             throw ExitCode.validationFailure
         }
+        do { try configuration.data.map(configuration.checkData(at:)) } catch {
+            if launchRank == 0 { FileHandle.standardError.write(Data("error: \(error)\n".utf8)) }
+            throw ExitCode.failure
+        }
         let communicator = try makeCommunicatorReportingErrors(rank: launchRank)
         defer { communicator.finalize() }
         let reporter = ProgressReporter(quiet: !communicator.isRoot,
