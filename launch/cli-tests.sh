@@ -64,7 +64,7 @@ if ensure_h5py; then
     check "1-rank resume equals the 2-rank run (1e-4)" python3 tools/compare_weights.py \
         "$work/run-1rank/weights.h5" "$work/run-2ranks/weights.h5"
 fi
-check "dry run prints the plan" sh -c "'$bin' train --data '$work/tiny.h5' --dry-run | grep -q 'imbalance'"
+check "dry run prints the plan" sh -c "'$bin' train --data '$work/tiny.h5' --levels 2 --dry-run | grep -q 'imbalance'"
 check "diagnose levels" sh -c "'$bin' diagnose levels --data '$work/tiny.h5' --levels 2 --samples 3 ${tiny[*]} | grep -q 'beta'"
 check "eval" "$bin" eval "$work/run-full-multiscale/weights.h5" --data "$work/tiny.h5" --output "$work/restored.h5"
 check "eval wrote restored samples" test -s "$work/restored.h5"
