@@ -20,6 +20,12 @@ static inline hid_t mstrain_h5p_file_access(void) { H5open(); return H5P_FILE_AC
 static inline hid_t mstrain_h5s_all(void) { return H5S_ALL; }
 static inline hsize_t mstrain_h5s_unlimited(void) { return H5S_UNLIMITED; }
 static inline size_t mstrain_h5t_variable(void) { return H5T_VARIABLE; }
-/* Turns off HDF5's printing of its error stack, so that callers report failures themselves. */
-static inline herr_t mstrain_h5e_silence(void) { H5open(); return H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+/* Called once, before any other HDF5 call. Turns off HDF5's clean-up at process exit (files are
+   closed explicitly; a file whose close failed, for example on a full disk, would make that
+   clean-up crash) and its printing of the error stack, so that callers report failures. */
+static inline herr_t mstrain_h5_initialise(void) {
+    H5dont_atexit();
+    H5open();
+    return H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
 #endif

@@ -49,8 +49,8 @@ public struct HDF5DatasetInfo: Equatable, Sendable {
 
 /// HDF5 (serial) is not thread-safe, so all calls of the process are serialised by one lock.
 private let hdf5Lock = NSLock()
-/// Set up once per process: HDF5 initialised and its error printing off.
-private let hdf5Ready: Bool = mstrain_h5e_silence() >= 0
+/// Set up once per process, before any other HDF5 call: no clean-up at exit, error printing off.
+private let hdf5Ready: Bool = mstrain_h5_initialise() >= 0
 
 /// An open HDF5 file. Object paths are absolute (`/train/images`); parents of new groups and
 /// datasets are created as needed. Close with `close()` (also done on deinit, unchecked).
