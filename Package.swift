@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "MSData", dependencies: ["MSTensor", "CHDF5", "CImageCodecs", "CJPEGDecode"], swiftSettings: fastMath),
         .target(name: "MSTasks", dependencies: ["MSTensor", "MSKernels"], swiftSettings: fastMath),
         .target(name: "MSMultiscale", dependencies: ["MSTensor", "MSKernels", "MSNN", "MSTasks"], swiftSettings: fastMath),
-        .target(name: "MSDistributed", dependencies: ["CMPI", "MSTensor"]),
+        .target(name: "MSDistributed", dependencies: ["CMPI"]),
         .target(name: "MSTrain",
                 dependencies: ["MSTensor", "MSKernels", "MSNN", "MSOptim", "MSData", "MSTasks", "MSMultiscale", "MSDistributed",
                                .product(name: "Yams", package: "Yams")],

@@ -132,11 +132,4 @@ extension Tensor {
         for i in 0..<count { m = max(m, abs(scalars[i] - other.scalars[i])) }
         return m
     }
-
-    /// Euclidean norm of all elements, accumulated in Double.
-    public var norm: Double {
-        var s = 0.0
-        for v in scalars { s += Double(v) * Double(v) }
-        return s.squareRoot()
-    }
 }
