@@ -61,7 +61,7 @@ check "the run report has its charts and images inline" sh -c "
     grep -q 'Validation PSNR against work' '$run/report.html' && grep -q 'mode: full-multiscale' '$run/report.html' &&
     ! grep -q 'src=\"http\|href=\"http\|url(' '$run/report.html'"
 check "screenshot of the run report" screenshot "$run/report.html" "$work/run.png"
-# Full-Multiscale with 2 levels: stage 1 in blue, stage 2 in red; validation curve in blue.
+# Full-Multiscale with 2 levels: stage 1 (level 1) in red, stage 2 (level 0) and the validation curve in blue.
 check "the run report renders its curves" python3 tools/check_screenshot.py "$work/run.png" --colours "$blue,$red"
 
 check "report of a benchmark directory" "$bin" report "$work/bench" --output "$work/bench.html"
@@ -72,6 +72,11 @@ check "the benchmark report overlays the three runs" sh -c "
 check "screenshot of the benchmark report" screenshot "$work/bench.html" "$work/bench.png"
 check "the benchmark report renders one curve per run" python3 tools/check_screenshot.py "$work/bench.png" \
     --colours "$blue,$red,$green"
+
+# The screenshot check can fail: a page without charts does not pass it.
+printf '<!DOCTYPE html><html><body><p>no charts</p></body></html>' >"$work/blank.html"
+check "screenshot of a page without charts" screenshot "$work/blank.html" "$work/blank.png"
+check "the screenshot check rejects it" sh -c "! python3 tools/check_screenshot.py '$work/blank.png' --colours '$blue'"
 
 mkdir -p "$work/unfinished"
 cp "$run/log.jsonl" "$run/config.yaml" "$work/unfinished/"

@@ -61,8 +61,7 @@ public enum RunLogReader {
     /// Throws if the file cannot be read, has no record, or a line is not a step record.
     public static func read(_ path: String) throws -> [StepRecord] {
         guard let data = FileManager.default.contents(atPath: path) else { throw RunLogError.unreadable(path) }
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let decoder = JSONDecoder.runFiles()
         var latest: [Int: StepRecord] = [:]
         for (index, line) in data.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() where !line.allSatisfy({ $0 == 0x20 || $0 == 0x0D }) {
             do {
@@ -74,6 +73,16 @@ public enum RunLogReader {
         }
         guard !latest.isEmpty else { throw RunLogError.empty(path) }
         return latest.keys.sorted().map { latest[$0]! }
+    }
+}
+
+extension JSONDecoder {
+    /// A decoder for the run directory's JSON files, which write non-finite numbers as the
+    /// strings "inf", "-inf" and "nan".
+    public static func runFiles() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return decoder
     }
 }
 

@@ -29,10 +29,8 @@ struct ReportedRun {
         records = try RunLogReader.read(directory.file("log.jsonl"))
         guard records.contains(where: { $0.validation != nil }) else { throw ReportError.noValidation(directory.file("log.jsonl")) }
         configurationText = try? String(contentsOfFile: directory.file("config.yaml"), encoding: .utf8)
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         summary = FileManager.default.contents(atPath: directory.file("summary.json"))
-            .flatMap { try? decoder.decode(TrainingSummary.self, from: $0) }
+            .flatMap { try? JSONDecoder.runFiles().decode(TrainingSummary.self, from: $0) }
     }
 
     /// Whether `path` holds a run's log.
