@@ -11,8 +11,10 @@ public enum ScaleKind: String, Sendable {
 /// An axis's domain `lower...upper`, widened to round tick values, and its ticks.
 ///
 /// Linear ticks are the multiples of a step `s = m·10^k` with m ∈ {1, 2, 5}, chosen so that
-/// about five ticks cover the values. Logarithmic ticks are the powers of ten, with 2·10^k
-/// and 5·10^k added when the values span fewer than two decades.
+/// about five ticks cover the values. A logarithmic domain runs from a power of ten to a power
+/// of ten with the powers as ticks; when that would span two decades or less, its bounds and
+/// ticks are instead the values `m·10^k` with m ∈ {1, 2, 5} (for example 0.05 to 0.2, ticks
+/// 0.05, 0.1, 0.2).
 public struct AxisScale: Equatable, Sendable {
     public let kind: ScaleKind
     public let lower: Double
@@ -39,9 +41,15 @@ public struct AxisScale: Equatable, Sendable {
         case .logarithmic:
             let low = usable.min() ?? 1, high = usable.max() ?? 10
             step = 1
-            lower = pow(10, log10(low).rounded(.down))
-            let top = pow(10, log10(high).rounded(.up))
-            upper = top > lower ? top : lower * 10
+            let (bottom, top) = (pow(10, log10(low).rounded(.down)), pow(10, log10(high).rounded(.up)))
+            if top / bottom > 100 {
+                (lower, upper) = (bottom, top)
+            } else {
+                // Two decades or less: tighter bounds at 1, 2 or 5 times a power of ten.
+                lower = AxisScale.roundLogBound(low, up: false)
+                let ceiling = AxisScale.roundLogBound(high, up: true)
+                upper = ceiling > lower ? ceiling : AxisScale.roundLogBound(lower * 1.01, up: true)
+            }
         }
     }
 
@@ -50,6 +58,14 @@ public struct AxisScale: Equatable, Sendable {
         let power = pow(10, log10(rough).rounded(.down))
         for multiple in [1.0, 2, 5, 10] where multiple * power >= rough * (1 - 1e-9) { return multiple * power }
         return 10 * power
+    }
+
+    /// The largest `m·10^k` (m ∈ {1, 2, 5}) at most `value`, or with `up` the smallest at least `value`.
+    static func roundLogBound(_ value: Double, up: Bool) -> Double {
+        let power = pow(10, log10(value).rounded(.down))
+        let candidates = [1.0, 2, 5, 10].map { $0 * power }
+        let tolerance = value * 1e-9
+        return up ? candidates.first { $0 >= value - tolerance }! : candidates.last { $0 <= value + tolerance }!
     }
 
     /// Where `value` lies along the axis: 0 at `lower`, 1 at `upper`.
@@ -70,9 +86,11 @@ public struct AxisScale: Equatable, Sendable {
             let count = Int(((upper - lower) / step).rounded())
             return (0...count).map { lower + Double($0) * step }.map { abs($0) < step * 1e-9 ? 0 : $0 }
         case .logarithmic:
-            let (first, last) = (Int(log10(lower).rounded()), Int(log10(upper).rounded()))
-            let multiples: [Double] = last - first < 2 ? [1, 2, 5] : [1]
-            return (first...last).flatMap { k in multiples.map { $0 * pow(10, Double(k)) } }.filter { $0 <= upper * (1 + 1e-9) }
+            let (first, last) = (Int(log10(lower).rounded(.down)), Int(log10(upper).rounded(.up)))
+            let multiples: [Double] = upper / lower <= 100 * (1 + 1e-9) ? [1, 2, 5] : [1]
+            let candidates: [Double] = (first...last).flatMap { k in multiples.map { $0 * pow(10, Double(k)) } }
+            let (bottom, top) = (lower * (1 - 1e-9), upper * (1 + 1e-9))
+            return candidates.filter { $0 >= bottom && $0 <= top }
         }
     }
 

@@ -31,15 +31,21 @@ final class AxisScaleTests: XCTestCase {
         XCTAssertFalse(scale.canShow(-1))
     }
 
-    func testLogarithmicTicksWithinOneDecadeAdd2And5() {
-        let scale = AxisScale(kind: .logarithmic, covering: [0.02, 0.07])
-        XCTAssertEqual(scale.ticks.count, 4)
-        for (tick, expected) in zip(scale.ticks, [0.01, 0.02, 0.05, 0.1]) { XCTAssertEqual(tick, expected, accuracy: 1e-12) }
+    func testNarrowLogarithmicDomainsUse1_2_5Bounds() {
+        let scale = AxisScale(kind: .logarithmic, covering: [0.08, 0.15])
+        XCTAssertEqual(scale.lower, 0.05, accuracy: 1e-12)
+        XCTAssertEqual(scale.upper, 0.2, accuracy: 1e-12)
+        XCTAssertEqual(scale.ticks.count, 3)
+        for (tick, expected) in zip(scale.ticks, [0.05, 0.1, 0.2]) { XCTAssertEqual(tick, expected, accuracy: 1e-12) }
+        let twoDecades = AxisScale(kind: .logarithmic, covering: [0.02, 0.9])
+        XCTAssertEqual(twoDecades.ticks.map(twoDecades.label), ["0.02", "0.05", "0.1", "0.2", "0.5", "1"])
+        let threeDecades = AxisScale(kind: .logarithmic, covering: [0.02, 1.5])
+        XCTAssertEqual(threeDecades.ticks.map(threeDecades.label), ["0.01", "0.1", "1", "10"])
     }
 
     func testTinyMagnitudesUseExponents() {
         let scale = AxisScale(kind: .logarithmic, covering: [2e-6, 3e-4])
-        XCTAssertEqual(scale.label(1e-5), "1e-5")
+        XCTAssertEqual(scale.ticks.map(scale.label), ["1e-6", "1e-5", "1e-4", "0.001"])
         XCTAssertEqual(scale.label(1e-3), "0.001")
     }
 
@@ -52,6 +58,9 @@ final class AxisScaleTests: XCTestCase {
         XCTAssertEqual(empty.upper, 1)
         let logSingle = AxisScale(kind: .logarithmic, covering: [1])
         XCTAssertEqual(logSingle.lower, 1)
-        XCTAssertEqual(logSingle.upper, 10)
+        XCTAssertEqual(logSingle.upper, 2)
+        let logEmpty = AxisScale(kind: .logarithmic, covering: [0, -1])
+        XCTAssertEqual(logEmpty.lower, 1)
+        XCTAssertEqual(logEmpty.upper, 10)
     }
 }
