@@ -108,11 +108,11 @@ enum RunReportPage {
             page.paragraph("The run trains on one level (level \(levels.first ?? 0)): its only loss term is the training loss above.")
             return
         }
+        let window = smoothingWindow(run)
         page.paragraph("Each step sums one term per level ℓ (level 0 is the finest mesh). Left: the loss of term ℓ's samples "
             + "at level ℓ. Right: the size of each correction, |loss at ℓ − loss of the same samples restricted to ℓ+1|; "
             + "the multilevel estimate is cheap when these are small next to the loss itself."
-            + (smoothingWindow(run) > 1 ? " Means of the last \(smoothingWindow(run)) steps." : ""))
-        let window = smoothingWindow(run)
+            + (window > 1 ? " Means of the last \(window) steps." : ""))
         var fine = LineChart(title: "Loss per level against steps", x: .init(label: "step"),
                              y: .init(label: "loss (MSE)", scale: .logarithmic))
         var corrections = LineChart(title: "Correction size per level against steps", x: .init(label: "step"),
