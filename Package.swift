@@ -43,10 +43,13 @@ let package = Package(
                 dependencies: ["MSTensor", "MSKernels", "MSNN", "MSOptim", "MSData", "MSTasks", "MSMultiscale", "MSDistributed",
                                .product(name: "Yams", package: "Yams")],
                 swiftSettings: fastMath),
+        // Self-contained HTML reports: page builder, SVG line charts, image grids.
+        .target(name: "MSReport", dependencies: ["MSData"]),
         .executableTarget(
             name: "mstrain-dist",
             dependencies: [
                 "MSTensor", "MSKernels", "MSNN", "MSOptim", "MSData", "MSTasks", "MSMultiscale", "MSDistributed", "MSTrain",
+                "MSReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fastMath),
@@ -72,6 +75,7 @@ let package = Package(
         .testTarget(name: "MSMultiscaleTests",
                     dependencies: ["MSTestSupport", "MSTensor", "MSKernels", "MSNN", "MSTasks", "MSMultiscale"]),
         .testTarget(name: "MSDistributedTests", dependencies: ["MSDistributed"]),
+        .testTarget(name: "MSReportTests", dependencies: ["MSData", "MSReport"]),
         .testTarget(name: "MSTrainTests",
                     dependencies: ["MSTestSupport", "MSTensor", "MSNN", "MSOptim", "MSData", "MSTasks", "MSMultiscale",
                                    "MSDistributed", "MSTrain"]),

@@ -12,6 +12,7 @@ echo "test: building (release)"
 swift build -c release --build-tests
 echo "test: command-line checks"
 launch/cli-tests.sh
+echo "test: reports rendered in a browser (headless Chromium)" && launch/report-tests.sh
 echo "test: MPI tests"
 launch/mpi-tests.sh
 echo "test: two hosts (network namespaces)"

@@ -2,7 +2,7 @@ import CImageCodecs
 import CJPEGDecode
 import Foundation
 
-/// PNG and JPEG decoding for `data import`. Every call into libpng, libjpeg and zlib is in
+/// PNG and JPEG decoding for `data import`, PNG encoding for reports. Every call into libpng, libjpeg and zlib is in
 /// this file.
 ///
 /// No decoder failure can end the process: libpng's simplified API (`png_image_*`) reports
@@ -67,6 +67,41 @@ public enum ImageCodecs {
             throw pngFailure(image, path)
         }
         return ImageArray(count: 1, channels: channels, height: height, width: width, values: .uint8(pixels)).transposedFromNHWC()
+    }
+
+    /// Encodes image `index` of uint8 `images` (`[N, C, H, W]`, C = 1 or 3) as a PNG file's
+    /// bytes: 8-bit grey or RGB, no alpha, libpng's default compression.
+    public static func encodePNG(_ images: ImageArray, index: Int = 0) throws -> [UInt8] {
+        guard case .uint8(let values) = images.values else {
+            preconditionFailure("encodePNG: needs uint8 images, got \(images.storage)")
+        }
+        precondition(images.channels == 1 || images.channels == 3, "encodePNG: needs 1 or 3 channels, got \(images.channels)")
+        precondition((0..<images.count).contains(index), "encodePNG: image \(index) of \(images.count)")
+        let (channels, plane) = (images.channels, images.height * images.width)
+        // libpng wants pixels interleaved (H, W, C).
+        let planes = values[index * images.sampleSize ..< (index + 1) * images.sampleSize]
+        var interleaved = [UInt8](repeating: 0, count: images.sampleSize)
+        for c in 0..<channels {
+            for p in 0..<plane { interleaved[p * channels + c] = planes[planes.startIndex + c * plane + p] }
+        }
+        var image = png_image()
+        image.version = png_uint_32(PNG_IMAGE_VERSION)
+        image.width = png_uint_32(images.width)
+        image.height = png_uint_32(images.height)
+        image.format = channels == 3 ? png_uint_32(PNG_FORMAT_RGB) : png_uint_32(PNG_FORMAT_GRAY)
+        defer { png_image_free(&image) }
+        // The first call (no buffer) reports the size needed; the second writes.
+        var size = 0
+        guard interleaved.withUnsafeBytes({ png_image_write_to_memory(&image, nil, &size, 0, $0.baseAddress, 0, nil) }) != 0 else {
+            throw DataError.cannotWrite(path: "PNG image", reason: "libpng could not encode it (\(cString(image.message)))")
+        }
+        var bytes = [UInt8](repeating: 0, count: size)
+        guard interleaved.withUnsafeBytes({ pixels in
+            bytes.withUnsafeMutableBytes { png_image_write_to_memory(&image, $0.baseAddress, &size, 0, pixels.baseAddress, 0, nil) }
+        }) != 0 else {
+            throw DataError.cannotWrite(path: "PNG image", reason: "libpng could not encode it (\(cString(image.message)))")
+        }
+        return Array(bytes.prefix(size))
     }
 
     private static func pngFailure(_ image: png_image, _ path: String) -> DataError {

@@ -54,6 +54,53 @@ public final class JSONLinesWriter {
     deinit { try? handle.close() }
 }
 
+/// Reads a run's `log.jsonl`.
+public enum RunLogReader {
+    /// The records of the log at `path`, one per step in step order: when a step appears more
+    /// than once (a run resumed from an earlier checkpoint repeats steps) the last one counts.
+    /// Throws if the file cannot be read, has no record, or a line is not a step record.
+    public static func read(_ path: String) throws -> [StepRecord] {
+        guard let data = FileManager.default.contents(atPath: path) else { throw RunLogError.unreadable(path) }
+        let decoder = JSONDecoder.runFiles()
+        var latest: [Int: StepRecord] = [:]
+        for (index, line) in data.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() where !line.allSatisfy({ $0 == 0x20 || $0 == 0x0D }) {
+            do {
+                let record = try decoder.decode(StepRecord.self, from: Data(line))
+                latest[record.step] = record
+            } catch {
+                throw RunLogError.malformed(file: path, line: index + 1)
+            }
+        }
+        guard !latest.isEmpty else { throw RunLogError.empty(path) }
+        return latest.keys.sorted().map { latest[$0]! }
+    }
+}
+
+extension JSONDecoder {
+    /// A decoder for the run directory's JSON files, which write non-finite numbers as the
+    /// strings "inf", "-inf" and "nan".
+    public static func runFiles() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return decoder
+    }
+}
+
+public enum RunLogError: Error, CustomStringConvertible, Equatable {
+    case unreadable(String)
+    case empty(String)
+    case malformed(file: String, line: Int)
+
+    public var description: String {
+        switch self {
+        case .unreadable(let path): return "cannot read \(path): check that the run directory holds a log.jsonl written by `mstrain-dist train`"
+        case .empty(let path): return "\(path) has no step records: the run stopped before its first step; train it (again) first"
+        case .malformed(let file, let line):
+            return "\(file):\(line): not a step record (a truncated or foreign line); remove that line or train the run again"
+        }
+    }
+}
+
 /// The files of one run: `config.yaml`, `log.jsonl`, `summary.json`, `weights.h5`.
 public struct RunDirectory: Sendable {
     public let path: String

@@ -1,10 +1,6 @@
 import ArgumentParser
 import Foundation
 import MSData
-import MSMultiscale
-import MSNN
-import MSTasks
-import MSTensor
 import MSTrain
 
 /// `mstrain-dist eval`: metrics of a trained model on a dataset split.
@@ -40,26 +36,15 @@ struct EvalCommand: ParsableCommand {
     func run() throws {
         try runReportingErrors {
             configureThreads(threads)
-            let configuration = try WeightsFile.configuration(in: weights)
-            let dataPath = try data ?? configuration.data ?? DefaultDataset.ensure(log: { print($0) })
-            let dataset = try ImageDataset(path: dataPath, split: Split(rawValue: split)!)
-            var modelConfiguration = try configuration.model
-            modelConfiguration.imageChannels = dataset.channels
-            let model = try makeModel(modelConfiguration, seed: configuration.seed)
-            try WeightsFile.read(into: model, from: weights)
-            let estimator = MultilevelEstimator(model: model, restriction: configuration.restriction,
-                                                residual: configuration.addsInputToOutput)
-            let validator = try Validator(dataset: dataset, task: RestorationTask(kind: configuration.task),
-                                          count: count ?? dataset.count, seed: configuration.seed)
-            let predictions = try validator.predictions(estimator)
-            let metrics = Validator.metrics(predictions, validator.batch.target)
-            let input = validator.inputMetrics
-            print("\(configuration.task.rawValue) on \(dataPath) [\(split)], \(validator.batch.input.batch) images:")
+            let restorations = try Restorations(weights: weights, data: data, split: Split(rawValue: split)!, count: count,
+                                                log: { print($0) })
+            let (metrics, input) = (restorations.metrics, restorations.inputMetrics)
+            print("\(restorations.configuration.task.rawValue) on \(restorations.dataPath) [\(split)], \(restorations.batch.input.batch) images:")
             print(String(format: "  restored: MSE %.6f  PSNR %.3f dB  SSIM %.4f", metrics.mse, metrics.psnr, metrics.ssim))
             print(String(format: "  input:    MSE %.6f  PSNR %.3f dB  SSIM %.4f", input.mse, input.psnr, input.ssim))
             if let output {
-                try RestoredSamplesFile.write(input: validator.batch.input, restored: predictions,
-                                              target: validator.batch.target, to: output)
+                try RestoredSamplesFile.write(input: restorations.batch.input, restored: restorations.restored,
+                                              target: restorations.batch.target, to: output)
                 print("  wrote \(output)")
             }
         }
