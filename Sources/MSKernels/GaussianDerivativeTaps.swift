@@ -38,8 +38,9 @@ public struct GaussianDerivativeTaps: Sendable, Equatable {
         let r = Self.radius(pixels: pixels)
         radius = r
         self.pixels = pixels
-        // s depends on log σ with ds/dlogσ = s.
-        let s = Dual(pixels, pixels)
+        // s depends on log σ with ds/dlogσ = s. Below `smallestPixels` the filters are those of
+        // `smallestPixels` (already the finite-difference stencils) and do not depend on σ.
+        let s = pixels >= Self.smallestPixels ? Dual(pixels, pixels) : Dual(Self.smallestPixels)
         let offsets = (-r...r).map(Double.init)
         let e = offsets.map { k in Dual.exp(Dual(-k * k / 2) / (s * s)) }
         let sum = e.reduce(Dual(0), +)
@@ -56,6 +57,8 @@ public struct GaussianDerivativeTaps: Sendable, Equatable {
 
     /// `max(1, ⌈6s⌉)` for σ spanning `s` pixels.
     public static func radius(pixels: Double) -> Int { max(1, Int((truncation * pixels).rounded(.up))) }
+    /// Narrower filters would underflow (e^{−1/(2s²)} at the first offset); see `init`.
+    public static let smallestPixels = 0.05
     /// The filters are cut at this many σ.
     public static let truncation = 6.0
 
