@@ -73,7 +73,7 @@ let package = Package(
                     dependencies: ["MSTestSupport", "MSTensor", "MSKernels", "MSNN", "MSTasks", "MSMultiscale"]),
         .testTarget(name: "MSDistributedTests", dependencies: ["MSDistributed"]),
         .testTarget(name: "MSTrainTests",
-                    dependencies: ["MSTestSupport", "MSTensor", "MSNN", "MSOptim", "MSData", "MSTasks", "MSMultiscale",
+                    dependencies: ["MSTestSupport", "MSTensor", "MSKernels", "MSNN", "MSOptim", "MSData", "MSTasks", "MSMultiscale",
                                    "MSDistributed", "MSTrain"]),
     ]
 )

@@ -14,23 +14,28 @@ import MSTensor
 /// source once (two lines per complex transform, one in the real and one in the imaginary
 /// part), sums the products of spectra per output and transforms back once per output.
 /// Lines along y are handled by transposing the planes.
-struct AxisFilterPass {
-    enum Axis { case x, y }
-    enum Method: Sendable { case direct, fft }
+public struct AxisFilterPass: Sendable {
+    public enum Axis: Sendable { case x, y }
+    public enum Method: Sendable { case direct, fft }
     /// `output += filters[filter] ⋆ sources[source]`.
-    struct Term {
-        let source: Int, filter: Int, output: Int
+    public struct Term: Sendable {
+        public let source: Int, filter: Int, output: Int
+        public init(source: Int, filter: Int, output: Int) {
+            self.source = source
+            self.filter = filter
+            self.output = output
+        }
     }
 
-    let axis: Axis
+    public let axis: Axis
     /// Every filter has `2·radius + 1` taps.
-    let filters: [[Float]]
-    let radius: Int
-    let terms: [Term]
-    let sourceCount: Int
-    let outputCount: Int
+    public let filters: [[Float]]
+    public let radius: Int
+    public let terms: [Term]
+    public let sourceCount: Int
+    public let outputCount: Int
 
-    init(axis: Axis, filters: [[Float]], terms: [Term]) {
+    public init(axis: Axis, filters: [[Float]], terms: [Term]) {
         let radius = (filters[0].count - 1) / 2
         precondition(filters.allSatisfy { $0.count == 2 * radius + 1 },
                      "AxisFilterPass: filters of lengths \(filters.map(\.count)), expected one odd length")
@@ -45,7 +50,7 @@ struct AxisFilterPass {
     /// Estimated cost in multiply-adds. One complex radix-2 transform of `M` points is counted as
     /// `2.5·M·log2(M)` (five flops per point and stage, two per multiply-add), measured to track
     /// the direct loops' cost within a factor of about 1.5 on AVX2 (docs/mesh.md).
-    func cost(height: Int, width: Int, method: Method) -> Double {
+    public func cost(height: Int, width: Int, method: Method) -> Double {
         let (length, lines) = axis == .x ? (width, height) : (height, width)
         switch method {
         case .direct:
@@ -61,12 +66,12 @@ struct AxisFilterPass {
     }
 
     /// The cheaper method by `cost`.
-    func cheaperMethod(height: Int, width: Int) -> Method {
+    public func cheaperMethod(height: Int, width: Int) -> Method {
         cost(height: height, width: width, method: .fft) < cost(height: height, width: width, method: .direct) ? .fft : .direct
     }
 
     /// Runs the pass on one plane per source and output, each `height × width`.
-    func apply(height: Int, width: Int, sources: [UnsafePointer<Float>], outputs: [UnsafeMutablePointer<Float>],
+    public func apply(height: Int, width: Int, sources: [UnsafePointer<Float>], outputs: [UnsafeMutablePointer<Float>],
                method: Method) {
         precondition(sources.count >= sourceCount && outputs.count >= outputCount,
                      "AxisFilterPass: \(sources.count) sources and \(outputs.count) outputs for terms needing \(sourceCount) and \(outputCount)")

@@ -64,7 +64,7 @@ public struct GaussianDerivativeTaps: Sendable, Equatable {
 
     /// The taps of `order` in Float, optionally reversed (`flipped[t] = taps[2r − t]`, the filter
     /// of the adjoint convolution).
-    func floats(_ order: Int, derivative: Bool = false, flipped: Bool = false) -> [Float] {
+    public func floats(_ order: Int, derivative: Bool = false, flipped: Bool = false) -> [Float] {
         let taps = (derivative ? logSigmaDerivatives : values)[order].map(Float.init)
         return flipped ? taps.reversed() : taps
     }

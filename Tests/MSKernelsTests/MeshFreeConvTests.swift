@@ -1,5 +1,5 @@
 import Foundation
-@testable import MSKernels
+import MSKernels
 import MSTensor
 import MSTestSupport
 import XCTest
