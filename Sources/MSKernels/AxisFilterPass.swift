@@ -47,9 +47,10 @@ public struct AxisFilterPass: Sendable {
         outputCount = terms.map(\.output).max()! + 1
     }
 
-    /// Estimated cost in multiply-adds. One complex radix-2 transform of `M` points is counted as
-    /// `2.5·M·log2(M)` (five flops per point and stage, two per multiply-add), measured to track
-    /// the direct loops' cost within a factor of about 1.5 on AVX2 (docs/mesh.md).
+    /// Estimated cost in units of one vectorised multiply-add of the direct loops. One complex
+    /// radix-2 transform of `M` points is counted as `5·M·log2(M)`: calibrated with `mstrain-dist
+    /// bench kernels --tables mfc` (docs/mesh.md), where half that constant made the automatic
+    /// choice pick the FFT at 128×128, σ = 4 pixels, although the direct passes were 2× faster.
     public func cost(height: Int, width: Int, method: Method) -> Double {
         let (length, lines) = axis == .x ? (width, height) : (height, width)
         switch method {
@@ -57,7 +58,7 @@ public struct AxisFilterPass: Sendable {
             return Double(terms.count * (2 * radius + 1) * length * lines)
         case .fft:
             let m = FFTPlan.length(atLeast: length + 2 * radius)
-            let transform = 2.5 * Double(m) * Double(m.trailingZeroBitCount) + Double(m)
+            let transform = 5 * Double(m) * Double(m.trailingZeroBitCount) + Double(m)
             let pairs = Double((lines + 1) / 2)
             let perPair = Double(sourceCount + outputCount) * transform + Double(terms.count * m * 2)
             let transposes = axis == .y ? Double((sourceCount + outputCount) * length * lines) : 0
