@@ -33,13 +33,36 @@ public enum MeshFreeConv {
         case fft
     }
 
-    /// The filters of one call: taps along y (σ·H pixels) and along x (σ·W pixels).
-    struct Filters {
-        let y, x: GaussianDerivativeTaps
+    /// The 1-D passes of one call, for taps along y (σ·H pixels) and along x (σ·W pixels).
+    struct Passes {
+        /// Basis: `Y_a = g_a ⋆_y u` (a = 0, 1, 2), then `B_α = g_b ⋆_x Y_a`.
+        let basisY, basisX: AxisFilterPass
+        /// Input gradient: `X_a = Σ_b flip(g_b) ⋆_x dB_(a,b)`, then `dx = Σ_a flip(g_a) ⋆_y X_a`.
+        let adjointX, adjointY: AxisFilterPass
+        /// σ gradient: `Y_a` and `Y'_a = (∂g_a) ⋆_y u`, then `∂B_α = g_b ⋆_x Y'_a + (∂g_b) ⋆_x Y_a`.
+        let logSigmaY, logSigmaX: AxisFilterPass
+
         init(sigma: Float, height: Int, width: Int) {
             precondition(sigma > 0 && sigma.isFinite, "MeshFreeConv: σ must be positive and finite, got \(sigma)")
-            y = GaussianDerivativeTaps(pixels: Double(sigma) * Double(height))
-            x = GaussianDerivativeTaps(pixels: Double(sigma) * Double(width))
+            let y = GaussianDerivativeTaps(pixels: Double(sigma) * Double(height))
+            let x = GaussianDerivativeTaps(pixels: Double(sigma) * Double(width))
+            let orders = 0..<GaussianDerivativeTaps.orders
+            basisY = AxisFilterPass(axis: .y, filters: orders.map { y.floats($0) },
+                                    terms: orders.map { .init(source: 0, filter: $0, output: $0) })
+            basisX = AxisFilterPass(axis: .x, filters: orders.map { x.floats($0) },
+                                    terms: derivativeOrders.enumerated().map { .init(source: $1.y, filter: $1.x, output: $0) })
+            adjointX = AxisFilterPass(axis: .x, filters: orders.map { x.floats($0, flipped: true) },
+                                      terms: derivativeOrders.enumerated().map { .init(source: $0, filter: $1.x, output: $1.y) })
+            adjointY = AxisFilterPass(axis: .y, filters: orders.map { y.floats($0, flipped: true) },
+                                      terms: orders.map { .init(source: $0, filter: $0, output: 0) })
+            // Filters and outputs 0…2 are g_a, 3…5 are ∂g_a/∂log σ.
+            logSigmaY = AxisFilterPass(axis: .y, filters: orders.map { y.floats($0) } + orders.map { y.floats($0, derivative: true) },
+                                       terms: (0..<6).map { .init(source: 0, filter: $0, output: $0) })
+            logSigmaX = AxisFilterPass(
+                axis: .x, filters: orders.map { x.floats($0) } + orders.map { x.floats($0, derivative: true) },
+                terms: derivativeOrders.enumerated().flatMap { α, order -> [AxisFilterPass.Term] in
+                    [.init(source: 3 + order.y, filter: order.x, output: α), .init(source: order.y, filter: 3 + order.x, output: α)]
+                })
         }
     }
 
@@ -47,22 +70,18 @@ public enum MeshFreeConv {
     /// `c·6 + α`.
     public static func basis(_ input: Tensor, sigma: Float, method: Method = .automatic) -> Tensor {
         let (h, w) = (input.height, input.width)
-        let filters = Filters(sigma: sigma, height: h, width: w)
-        let alongY = AxisFilterPass(axis: .y, filters: (0..<3).map { filters.y.floats($0) },
-                                    terms: (0..<3).map { .init(source: 0, filter: $0, output: $0) })
-        let alongX = AxisFilterPass(axis: .x, filters: (0..<3).map { filters.x.floats($0) },
-                                    terms: derivativeOrders.enumerated().map { .init(source: $1.y, filter: $1.x, output: $0) })
+        let passes = Passes(sigma: sigma, height: h, width: w)
         let planes = input.batch * input.channels, p = h * w
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 3 * p)
         defer { scratch.deallocate() }
         return input.withUnsafeBufferPointer { xb in
             Vectorised.makeTensor(shape: [input.batch, basisSize * input.channels, h, w]) { b in
                 for plane in 0..<planes {
-                    alongY.apply(height: h, width: w, sources: [xb.baseAddress! + plane * p],
-                                 outputs: (0..<3).map { scratch + $0 * p }, method: resolve(method, alongY, h, w))
-                    alongX.apply(height: h, width: w, sources: (0..<3).map { UnsafePointer(scratch + $0 * p) },
-                                 outputs: (0..<basisSize).map { b + (plane * basisSize + $0) * p },
-                                 method: resolve(method, alongX, h, w))
+                    passes.basisY.apply(height: h, width: w, sources: [xb.baseAddress! + plane * p],
+                                        outputs: (0..<3).map { scratch + $0 * p }, method: resolve(method, passes.basisY, h, w))
+                    passes.basisX.apply(height: h, width: w, sources: (0..<3).map { UnsafePointer(scratch + $0 * p) },
+                                        outputs: (0..<basisSize).map { b + (plane * basisSize + $0) * p },
+                                        method: resolve(method, passes.basisX, h, w))
                 }
             }
         }
@@ -121,7 +140,7 @@ public enum MeshFreeConv {
                      "MeshFreeConv.backward: weight gradient has \(weightGradient!.count) elements, expected \(weight.count)")
         precondition(biasGradient == nil || biasGradient!.count == outputChannels,
                      "MeshFreeConv.backward: bias gradient has \(biasGradient!.count) elements, expected [\(outputChannels)]")
-        let filters = Filters(sigma: sigma, height: h, width: w)
+        let passes = Passes(sigma: sigma, height: h, width: w)
         let basisGradient = UnsafeMutablePointer<Float>.allocate(capacity: k * p)
         defer { basisGradient.deallocate() }
         var inputGradient = computeInputGradient ? Tensor(shape: input.shape) : nil
@@ -147,13 +166,13 @@ public enum MeshFreeConv {
                             let dB = basisGradient + c * basisSize * p
                             if computeInputGradient {
                                 inputGradient!.withUnsafeMutableBufferPointer { dx in
-                                    adjoint(dB, filters: filters, height: h, width: w, method: method,
+                                    adjoint(dB, passes: passes, height: h, width: w, method: method,
                                             into: dx.baseAddress! + (n * channels + c) * p)
                                 }
                             }
                             if logSigmaGradient != nil {
                                 logSigmaSum += logSigmaTerm(dB, input: xb.baseAddress! + (n * channels + c) * p,
-                                                            filters: filters, height: h, width: w, method: method)
+                                                            passes: passes, height: h, width: w, method: method)
                             }
                         }
                     }
@@ -165,41 +184,28 @@ public enum MeshFreeConv {
     }
 
     /// `dx = Σ_α (flipped g_a along y) ⋆ (flipped g_b along x) ⋆ dB_α` for one plane.
-    private static func adjoint(_ dB: UnsafePointer<Float>, filters: Filters, height h: Int, width w: Int, method: Method,
+    private static func adjoint(_ dB: UnsafePointer<Float>, passes: Passes, height h: Int, width w: Int, method: Method,
                                 into dx: UnsafeMutablePointer<Float>) {
         let p = h * w
-        let alongX = AxisFilterPass(axis: .x, filters: (0..<3).map { filters.x.floats($0, flipped: true) },
-                                    terms: derivativeOrders.enumerated().map { .init(source: $0, filter: $1.x, output: $1.y) })
-        let alongY = AxisFilterPass(axis: .y, filters: (0..<3).map { filters.y.floats($0, flipped: true) },
-                                    terms: (0..<3).map { .init(source: $0, filter: $0, output: 0) })
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 3 * p)
         defer { scratch.deallocate() }
-        alongX.apply(height: h, width: w, sources: (0..<basisSize).map { dB + $0 * p },
-                     outputs: (0..<3).map { scratch + $0 * p }, method: resolve(method, alongX, h, w))
-        alongY.apply(height: h, width: w, sources: (0..<3).map { UnsafePointer(scratch + $0 * p) }, outputs: [dx],
-                     method: resolve(method, alongY, h, w))
+        passes.adjointX.apply(height: h, width: w, sources: (0..<basisSize).map { dB + $0 * p },
+                              outputs: (0..<3).map { scratch + $0 * p }, method: resolve(method, passes.adjointX, h, w))
+        passes.adjointY.apply(height: h, width: w, sources: (0..<3).map { UnsafePointer(scratch + $0 * p) }, outputs: [dx],
+                              method: resolve(method, passes.adjointY, h, w))
     }
 
     /// `Σ_α ⟨dB_α, ∂B_α/∂log σ⟩` for one input plane `u`.
-    private static func logSigmaTerm(_ dB: UnsafePointer<Float>, input u: UnsafePointer<Float>, filters: Filters,
+    private static func logSigmaTerm(_ dB: UnsafePointer<Float>, input u: UnsafePointer<Float>, passes: Passes,
                                      height h: Int, width w: Int, method: Method) -> Double {
         let p = h * w
-        // Along y: outputs 0…2 are g_a ⋆ u, outputs 3…5 are (∂g_a) ⋆ u.
-        let alongY = AxisFilterPass(
-            axis: .y, filters: (0..<3).map { filters.y.floats($0) } + (0..<3).map { filters.y.floats($0, derivative: true) },
-            terms: (0..<6).map { .init(source: 0, filter: $0, output: $0) })
-        let alongX = AxisFilterPass(
-            axis: .x, filters: (0..<3).map { filters.x.floats($0) } + (0..<3).map { filters.x.floats($0, derivative: true) },
-            terms: derivativeOrders.enumerated().flatMap { α, orders -> [AxisFilterPass.Term] in
-                [.init(source: 3 + orders.y, filter: orders.x, output: α), .init(source: orders.y, filter: 3 + orders.x, output: α)]
-            })
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 12 * p)
         defer { scratch.deallocate() }
-        alongY.apply(height: h, width: w, sources: [u], outputs: (0..<6).map { scratch + $0 * p },
-                     method: resolve(method, alongY, h, w))
+        passes.logSigmaY.apply(height: h, width: w, sources: [u], outputs: (0..<6).map { scratch + $0 * p },
+                               method: resolve(method, passes.logSigmaY, h, w))
         let derivative = scratch + 6 * p
-        alongX.apply(height: h, width: w, sources: (0..<6).map { UnsafePointer(scratch + $0 * p) },
-                     outputs: (0..<basisSize).map { derivative + $0 * p }, method: resolve(method, alongX, h, w))
+        passes.logSigmaX.apply(height: h, width: w, sources: (0..<6).map { UnsafePointer(scratch + $0 * p) },
+                               outputs: (0..<basisSize).map { derivative + $0 * p }, method: resolve(method, passes.logSigmaX, h, w))
         return Vectorised.sum(count: basisSize * p) { i, lanes in
             Vectorised.load(dB + i, lanes: lanes) * Vectorised.load(derivative + i, lanes: lanes)
         }
