@@ -16,7 +16,9 @@ struct DiagnoseMesh: ParsableCommand {
             Inputs are clean, or carry i.i.d. pixel noise of standard deviation --noise on every mesh \
             (fixed-variance), or white noise whose variance grows like 1/h² (standard deviation --noise at \
             the coarsest mesh). The noise is drawn once on the finest mesh and restricted (injection or 2×2 \
-            means), so all meshes see the same draw. Prints the table and writes an SVG plot.
+            means), so all meshes see the same draw. Prints the table and writes an SVG plot. --convs picks \
+            the convolutions compared (--conv is not used); --mfc-sigma and --mfc-learn-sigma apply. The ESPCN \
+            needs --task superres (its only task); the loss is the same denoising MSE for every network.
             """)
 
     @OptionGroup var options: TrainingOptions
@@ -33,8 +35,10 @@ struct DiagnoseMesh: ParsableCommand {
             configureThreads(threads)
             var model = try configuration.model
             model.imageChannels = 3
-            let sides = try parseList(meshes, "meshes") { Int($0) }
-            let kinds = try parseList(convs, "convs") { ConvolutionKind(rawValue: $0) }
+            let sides = try parseList(meshes, "meshes", of: "integers") { Int($0) }
+            let kinds = try parseList(convs, "convs", of: ConvolutionKind.allCases.map(\.rawValue).joined(separator: " or ")) {
+                ConvolutionKind(rawValue: $0)
+            }
             let experiment = try MeshConvergence(model: model, meshes: sides, samples: samples, noise: noise, seed: configuration.seed)
             let reporter = ProgressReporter()
             reporter.log("\(model.network.rawValue) (width \(model.baseWidth)), meshes \(sides), \(samples) sample(s), "
@@ -85,10 +89,10 @@ struct DiagnoseMesh: ParsableCommand {
         }
     }
 
-    private func parseList<T>(_ text: String, _ name: String, _ parse: (String) -> T?) throws -> [T] {
+    private func parseList<T>(_ text: String, _ name: String, of what: String, _ parse: (String) -> T?) throws -> [T] {
         let values = text.split(separator: ",").map { parse($0.trimmingCharacters(in: .whitespaces)) }
         guard !values.isEmpty, values.allSatisfy({ $0 != nil }) else {
-            throw ValidationError("--\(name): cannot read '\(text)'; give a comma-separated list")
+            throw ValidationError("--\(name): cannot read '\(text)'; give a comma-separated list of \(what)")
         }
         return values.map { $0! }
     }
