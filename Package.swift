@@ -77,7 +77,7 @@ let package = Package(
         .testTarget(name: "MSDistributedTests", dependencies: ["MSDistributed"]),
         .testTarget(name: "MSReportTests", dependencies: ["MSData", "MSReport"]),
         .testTarget(name: "MSTrainTests",
-                    dependencies: ["MSTestSupport", "MSTensor", "MSNN", "MSOptim", "MSData", "MSTasks", "MSMultiscale",
+                    dependencies: ["MSTestSupport", "MSTensor", "MSKernels", "MSNN", "MSOptim", "MSData", "MSTasks", "MSMultiscale",
                                    "MSDistributed", "MSTrain"]),
     ]
 )

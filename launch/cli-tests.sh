@@ -81,5 +81,10 @@ head -c 3000 "$work/run-ckpt/checkpoint-00000004.h5" >"$work/truncated.h5"
 fails_cleanly "resume from a truncated checkpoint" "$bin" train --config "$work/run-ckpt/config.yaml" --resume "$work/truncated.h5"
 fails_cleanly "resume with another width" "$bin" train --config "$work/run-ckpt/config.yaml" --width 4 --resume auto
 
+check "train with mesh-free convolutions" "$bin" train --data "$work/tiny.h5" --mode single --conv mfc "${tiny[@]}" \
+    --run-directory "$work/run-mfc"
+check "diagnose mesh prints the table and writes the plot" sh -c "'$bin' diagnose mesh --meshes 8,16 --width 4 \
+    --width-multipliers 1,2 --groups 2 --plot '$work/mesh.svg' | grep -q 'mfc/white-noise' && grep -q '</svg>' '$work/mesh.svg'"
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

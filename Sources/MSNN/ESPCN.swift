@@ -9,13 +9,13 @@ import MSTensor
 ///     y = x + conv1×1(h)                     32 → C
 ///
 /// LN is LayerNorm over `(C, H, W)` with a per-channel affine map. No time conditioning;
-/// total stride 1.
+/// total stride 1. With `convolution: .mfc` the 5×5 and 3×3 convolutions are mesh-free ones.
 public final class ESPCN: Model {
     public let configuration: ModelConfiguration
     public let parameters: ParameterStore
     public let totalStride = 1
 
-    let convs: [Conv2dLayer]
+    let convs: [any SpatialConvolution]
     let norms: [GroupNormLayer]
     let outputConv: Conv2dLayer
     let activation = Activation.leakyReLU(slope: 0.2)
@@ -26,8 +26,8 @@ public final class ESPCN: Model {
         parameters = store
         let layout = [(configuration.imageChannels, 64, 5), (64, 64, 3), (64, 32, 3), (32, 32, 3)]
         convs = layout.enumerated().map { i, l in
-            Conv2dLayer(store: store, path: "espcn.conv.\(i)", inputChannels: l.0, outputChannels: l.1, kernelSize: l.2,
-                        computesInputGradient: i > 0)
+            configuration.spatialConvolution(store: store, path: "espcn.conv.\(i)", inputChannels: l.0, outputChannels: l.1,
+                                             kernelSize: l.2, computesInputGradient: i > 0)
         }
         norms = layout.enumerated().map { i, l in
             GroupNormLayer(store: store, path: "espcn.norm.\(i)", channels: l.1, groups: 1)

@@ -28,9 +28,19 @@ public struct ModelConfiguration: Hashable, Sendable, Codable {
     public var dropout: Float
     /// Whether the UNet's middle block holds a self-attention layer.
     public var attention: Bool
+    /// The layer of every spatial (K > 1) convolution.
+    public var convolution: ConvolutionKind
+    /// Initial (or fixed) width σ of the mesh-free convolutions, in units of the unit square.
+    /// The default 1/32 spans 2 pixels on the default 64×64 training images.
+    public var mfcSigma: Float
+    /// Whether each mesh-free convolution learns its σ (as log σ) or keeps `mfcSigma`.
+    public var mfcLearnsSigma: Bool
+
+    public static let defaultMFCSigma: Float = 1.0 / 32
 
     public init(network: NetworkKind, imageChannels: Int = 3, baseWidth: Int? = nil, widthMultipliers: [Int] = [1, 2, 4],
-                groups: Int = 8, dropout: Float = 0, attention: Bool = false) {
+                groups: Int = 8, dropout: Float = 0, attention: Bool = false, convolution: ConvolutionKind = .standard,
+                mfcSigma: Float = defaultMFCSigma, mfcLearnsSigma: Bool = true) {
         self.network = network
         self.imageChannels = imageChannels
         self.baseWidth = baseWidth ?? (network == .resnet ? 128 : 32)
@@ -38,6 +48,9 @@ public struct ModelConfiguration: Hashable, Sendable, Codable {
         self.groups = groups
         self.dropout = dropout
         self.attention = attention
+        self.convolution = convolution
+        self.mfcSigma = mfcSigma
+        self.mfcLearnsSigma = mfcLearnsSigma
     }
 
     /// Checks the options a user can get wrong, with messages that say what to change.
@@ -47,6 +60,9 @@ public struct ModelConfiguration: Hashable, Sendable, Codable {
         }
         guard baseWidth > 0 else { throw ModelError.invalidOption("--width must be positive, got \(baseWidth)") }
         guard (0..<1).contains(dropout) else { throw ModelError.invalidOption("--dropout must be in [0, 1), got \(dropout)") }
+        guard mfcSigma > 0, mfcSigma < 1 else {
+            throw ModelError.invalidOption("--mfc-sigma must be in (0, 1) (units of the image side), got \(mfcSigma)")
+        }
         if network == .unet {
             guard !widthMultipliers.isEmpty, widthMultipliers.allSatisfy({ $0 > 0 }) else {
                 throw ModelError.invalidOption("UNet width multipliers must be positive, got \(widthMultipliers)")

@@ -115,6 +115,8 @@ public struct Parameter {
 public enum Initializer: Sendable {
     case zeros
     case ones
+    /// Every element `value`.
+    case constant(Float)
     /// Uniform on [−bound, bound]; PyTorch's default for convolution and linear weights and
     /// biases is `bound = 1/sqrt(fan_in)`.
     case uniform(bound: Float)
@@ -123,6 +125,7 @@ public enum Initializer: Sendable {
         switch self {
         case .zeros: return [Float](repeating: 0, count: count)
         case .ones: return [Float](repeating: 1, count: count)
+        case .constant(let value): return [Float](repeating: value, count: count)
         case .uniform(let bound): return (0..<count).map { _ in random.uniform(-bound, bound) }
         }
     }

@@ -8,6 +8,7 @@ import MSTensor
 ///     y = 1e-3 · conv1×1(h)          w → C
 ///
 /// The time embedding is the same sinusoidal MLP as the UNet's, of width `w`. Total stride 1.
+/// With `convolution: .mfc` the blocks' 3×3 convolutions are mesh-free ones.
 public final class ResNet: Model {
     public let configuration: ModelConfiguration
     public let parameters: ParameterStore
@@ -29,7 +30,8 @@ public final class ResNet: Model {
         inputConv = Conv2dLayer(store: store, path: "resnet.input", inputChannels: configuration.imageChannels,
                                 outputChannels: width, kernelSize: 1, computesInputGradient: false)
         blocks = (0..<2).map {
-            ResNetResidualBlock(store: store, path: "resnet.block.\($0)", channels: width, embeddingDimension: width)
+            ResNetResidualBlock(store: store, path: "resnet.block.\($0)", channels: width, embeddingDimension: width,
+                                configuration: configuration)
         }
         outputConv = Conv2dLayer(store: store, path: "resnet.output", inputChannels: width,
                                  outputChannels: configuration.imageChannels, kernelSize: 1)

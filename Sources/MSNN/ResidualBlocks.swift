@@ -8,21 +8,21 @@ import MSTensor
 ///     y = skip(x) + h,    skip = identity if C_in == C_out, else a 1×1 convolution
 public final class UNetResidualBlock {
     let norm1, norm2: GroupNormLayer
-    let conv1, conv2: Conv2dLayer
+    let conv1, conv2: any SpatialConvolution
     let timeProjection: LinearLayer
     let skip: Conv2dLayer?
     let dropout: DropoutLayer
 
     public init(store: ParameterStore, path: String, inputChannels: Int, outputChannels: Int,
-                embeddingDimension: Int, groups: Int, dropout: Float) {
+                embeddingDimension: Int, groups: Int, dropout: Float, configuration: ModelConfiguration) {
         norm1 = GroupNormLayer(store: store, path: path + ".norm1", channels: inputChannels, groups: groups)
-        conv1 = Conv2dLayer(store: store, path: path + ".conv1", inputChannels: inputChannels,
-                            outputChannels: outputChannels, kernelSize: 3)
+        conv1 = configuration.spatialConvolution(store: store, path: path + ".conv1", inputChannels: inputChannels,
+                                                 outputChannels: outputChannels, kernelSize: 3)
         timeProjection = LinearLayer(store: store, path: path + ".time", inputFeatures: embeddingDimension,
                                      outputFeatures: outputChannels)
         norm2 = GroupNormLayer(store: store, path: path + ".norm2", channels: outputChannels, groups: groups)
-        conv2 = Conv2dLayer(store: store, path: path + ".conv2", inputChannels: outputChannels,
-                            outputChannels: outputChannels, kernelSize: 3)
+        conv2 = configuration.spatialConvolution(store: store, path: path + ".conv2", inputChannels: outputChannels,
+                                                 outputChannels: outputChannels, kernelSize: 3)
         skip = inputChannels == outputChannels ? nil
             : Conv2dLayer(store: store, path: path + ".skip", inputChannels: inputChannels,
                           outputChannels: outputChannels, kernelSize: 1)
@@ -59,16 +59,18 @@ public final class UNetResidualBlock {
 ///
 /// with LN the LayerNorm over `(C, H, W)` with a per-channel affine map.
 public final class ResNetResidualBlock {
-    let conv1, conv2: Conv2dLayer
+    let conv1, conv2: any SpatialConvolution
     let norm: GroupNormLayer
     let timeProjection: LinearLayer
     let activation = Activation.leakyReLU(slope: 0.2)
 
-    public init(store: ParameterStore, path: String, channels: Int, embeddingDimension: Int) {
-        conv1 = Conv2dLayer(store: store, path: path + ".conv1", inputChannels: channels, outputChannels: channels, kernelSize: 3)
+    public init(store: ParameterStore, path: String, channels: Int, embeddingDimension: Int, configuration: ModelConfiguration) {
+        conv1 = configuration.spatialConvolution(store: store, path: path + ".conv1", inputChannels: channels,
+                                                 outputChannels: channels, kernelSize: 3)
         timeProjection = LinearLayer(store: store, path: path + ".time", inputFeatures: embeddingDimension, outputFeatures: channels)
         norm = GroupNormLayer(store: store, path: path + ".norm", channels: channels, groups: 1)
-        conv2 = Conv2dLayer(store: store, path: path + ".conv2", inputChannels: channels, outputChannels: channels, kernelSize: 3)
+        conv2 = configuration.spatialConvolution(store: store, path: path + ".conv2", inputChannels: channels,
+                                                 outputChannels: channels, kernelSize: 3)
     }
 
     /// The pullback returns `(dL/dx, dL/dtemb)` and accumulates parameter gradients.

@@ -10,22 +10,23 @@ import MSTensor
 ///     up i (L−1 … 0): h = res(concat(h, skip_i), temb); if i > 0: h = conv(nearest×2(h))
 ///     y = conv_out(SiLU(GN(h)))                              zero-initialised, [N, C, H, W]
 ///
-/// The total stride is `2^{L−1}` (4 for the default multipliers (1, 2, 4)).
+/// The total stride is `2^{L−1}` (4 for the default multipliers (1, 2, 4)). With
+/// `convolution: .mfc` every 3×3 convolution (stride-2 ones included) is a `MeshFreeConvLayer`.
 public final class UNet: Model {
     public let configuration: ModelConfiguration
     public let parameters: ParameterStore
     public var totalStride: Int { 1 << (configuration.widthMultipliers.count - 1) }
 
     let time: TimeEmbeddingMLP
-    let inputConv: Conv2dLayer
+    let inputConv: any SpatialConvolution
     let downBlocks: [UNetResidualBlock]
-    let downsamples: [Conv2dLayer]
+    let downsamples: [any SpatialConvolution]
     let middle: UNetResidualBlock
     let attention: AttentionBlock?
     let upBlocks: [UNetResidualBlock]       // coarsest first
-    let upsampleConvs: [Conv2dLayer]        // coarsest first
+    let upsampleConvs: [any SpatialConvolution]        // coarsest first
     let outputNorm: GroupNormLayer
-    let outputConv: Conv2dLayer
+    let outputConv: any SpatialConvolution
 
     init(_ configuration: ModelConfiguration, seed: UInt64) {
         self.configuration = configuration
@@ -35,40 +36,44 @@ public final class UNet: Model {
         let widths = configuration.widthMultipliers.map { base * $0 }
         let embedding = 4 * base
         time = TimeEmbeddingMLP(store: store, path: "unet.time", sinusoidDimension: base, embeddingDimension: embedding)
-        inputConv = Conv2dLayer(store: store, path: "unet.input", inputChannels: configuration.imageChannels,
-                                outputChannels: widths[0], kernelSize: 3, computesInputGradient: false)
-        var down: [UNetResidualBlock] = [], downsamples: [Conv2dLayer] = []
+        inputConv = configuration.spatialConvolution(store: store, path: "unet.input", inputChannels: configuration.imageChannels,
+                                                     outputChannels: widths[0], kernelSize: 3, computesInputGradient: false)
+        var down: [UNetResidualBlock] = [], downsamples: [any SpatialConvolution] = []
         var channels = widths[0]
         for (i, width) in widths.enumerated() {
             down.append(UNetResidualBlock(store: store, path: "unet.down.\(i).res", inputChannels: channels, outputChannels: width,
-                                          embeddingDimension: embedding, groups: groups, dropout: dropout))
+                                          embeddingDimension: embedding, groups: groups, dropout: dropout,
+                                          configuration: configuration))
             channels = width
             if i < widths.count - 1 {
-                downsamples.append(Conv2dLayer(store: store, path: "unet.down.\(i).downsample", inputChannels: width,
-                                               outputChannels: width, kernelSize: 3, stride: 2, padding: 1))
+                downsamples.append(configuration.spatialConvolution(store: store, path: "unet.down.\(i).downsample",
+                                                                    inputChannels: width, outputChannels: width, kernelSize: 3,
+                                                                    stride: 2))
             }
         }
         downBlocks = down
         self.downsamples = downsamples
         middle = UNetResidualBlock(store: store, path: "unet.middle.res", inputChannels: channels, outputChannels: channels,
-                                   embeddingDimension: embedding, groups: groups, dropout: dropout)
+                                   embeddingDimension: embedding, groups: groups, dropout: dropout, configuration: configuration)
         attention = configuration.attention
             ? AttentionBlock(store: store, path: "unet.middle.attention", channels: channels, groups: groups) : nil
-        var up: [UNetResidualBlock] = [], upsampleConvs: [Conv2dLayer] = []
+        var up: [UNetResidualBlock] = [], upsampleConvs: [any SpatialConvolution] = []
         for i in stride(from: widths.count - 1, through: 0, by: -1) {
             up.append(UNetResidualBlock(store: store, path: "unet.up.\(i).res", inputChannels: channels + widths[i],
-                                        outputChannels: widths[i], embeddingDimension: embedding, groups: groups, dropout: dropout))
+                                        outputChannels: widths[i], embeddingDimension: embedding, groups: groups, dropout: dropout,
+                                        configuration: configuration))
             channels = widths[i]
             if i > 0 {
-                upsampleConvs.append(Conv2dLayer(store: store, path: "unet.up.\(i).upsample", inputChannels: channels,
-                                                 outputChannels: channels, kernelSize: 3))
+                upsampleConvs.append(configuration.spatialConvolution(store: store, path: "unet.up.\(i).upsample",
+                                                                      inputChannels: channels, outputChannels: channels, kernelSize: 3))
             }
         }
         upBlocks = up
         self.upsampleConvs = upsampleConvs
         outputNorm = GroupNormLayer(store: store, path: "unet.output.norm", channels: channels, groups: groups)
-        outputConv = Conv2dLayer(store: store, path: "unet.output.conv", inputChannels: channels,
-                                 outputChannels: configuration.imageChannels, kernelSize: 3, zeroInitialized: true)
+        outputConv = configuration.spatialConvolution(store: store, path: "unet.output.conv", inputChannels: channels,
+                                                      outputChannels: configuration.imageChannels, kernelSize: 3,
+                                                      zeroInitialized: true)
         store.seal()
     }
 

@@ -141,17 +141,23 @@ public enum Checkpoint {
     /// The options that fix the parameter layout, the optimizer state or the meaning of the
     /// data must agree; others (iterations, learning rate, validation, …) may change on resume.
     static func checkCompatible(saved: TrainingConfiguration, current: TrainingConfiguration, path: String) throws {
+        // The σ options matter only to mesh-free convolutions.
+        let usesMFC = saved.conv == .mfc || current.conv == .mfc
         let checks: [(String, String, String)] = [
             ("--network", saved.network.rawValue, current.network.rawValue),
             ("--width", "\(saved.width.map(String.init) ?? "default")", "\(current.width.map(String.init) ?? "default")"),
             ("--width-multipliers", "\(saved.widthMultipliers)", "\(current.widthMultipliers)"),
             ("--groups", "\(saved.groups)", "\(current.groups)"),
             ("--attention", "\(saved.attention)", "\(current.attention)"),
+            ("--conv", saved.conv.rawValue, current.conv.rawValue),
             ("--task", saved.task.rawValue, current.task.rawValue),
             ("--optimizer", saved.optimizer.rawValue, current.optimizer.rawValue),
             ("--mode", saved.mode.rawValue, current.mode.rawValue),
             ("--seed", "\(saved.seed)", "\(current.seed)"),
-        ]
+        ] + (usesMFC ? [
+            ("--mfc-sigma", "\(saved.mfcSigma)", "\(current.mfcSigma)"),
+            ("--mfc-learn-sigma", "\(saved.mfcLearnSigma)", "\(current.mfcLearnSigma)"),
+        ] : [])
         for (option, was, now) in checks where was != now {
             throw CheckpointError.incompatible(path: path, option: option, checkpoint: was, current: now)
         }

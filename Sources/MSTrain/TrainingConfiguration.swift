@@ -52,6 +52,12 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var groups: Int = 8
     public var dropout: Float = 0
     public var attention: Bool = false
+    /// Spatial convolutions: standard K×K, or mesh-free (method.md section 4).
+    public var conv: ConvolutionKind = .standard
+    /// Initial (or fixed) σ of the mesh-free convolutions in units of the image side.
+    public var mfcSigma: Float = ModelConfiguration.defaultMFCSigma
+    /// Whether the mesh-free convolutions learn σ.
+    public var mfcLearnSigma: Bool = true
 
     // Estimator and schedule
     public var mode: TrainingMode = .fullMultiscale
@@ -109,7 +115,8 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         get throws {
             ModelConfiguration(network: network, imageChannels: 3, baseWidth: width ?? (network == .unet ? 16 : nil),
                                widthMultipliers: widthMultipliers,
-                               groups: groups, dropout: dropout, attention: attention)
+                               groups: groups, dropout: dropout, attention: attention,
+                               convolution: conv, mfcSigma: mfcSigma, mfcLearnsSigma: mfcLearnSigma)
         }
     }
 

@@ -58,7 +58,7 @@ public enum WeightsFileError: Error, CustomStringConvertible, Equatable {
     case shapeMismatch(file: String, parameter: String, expected: [Int], found: [Int])
 
     public var description: String {
-        let hint = "The model options (--network, --width, --width-multipliers, --attention) must match the run that wrote it."
+        let hint = "The model options (--network, --width, --width-multipliers, --attention, --conv, --mfc-learn-sigma) must match the run that wrote it."
         switch self {
         case .notWeights(let path):
             return "\(path): not an mstrain weights file (its root attribute format is not \"\(WeightsFile.format)\")"

@@ -9,11 +9,12 @@ import MSTensor
 /// The input gradient is timed through `Conv2d.inputGradient`, the weight gradient through
 /// `Conv2d.backward(computeInputGradient: false)` (which includes im2col and the bias sum). Forward and input-gradient
 /// times include allocating the returned tensor, under the training process's allocator
-/// settings (`AllocatorTuning.retainFreedMemory`).
+/// settings (`AllocatorTuning.retainFreedMemory`). A second table compares a mesh-free
+/// convolution with a 3×3 one (`meshFreeTable`, in BenchKernels+MeshFree.swift).
 struct BenchKernels: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kernels",
-        abstract: "GFLOP/s of conv forward, input gradient and weight gradient on the UNet's shapes.",
+        abstract: "GFLOP/s of conv forward, input gradient and weight gradient on the UNet's shapes; mesh-free against 3×3 convolution times.",
         discussion: """
             Uses one BLAS thread unless OPENBLAS_NUM_THREADS is set. OPENBLAS_CORETYPE is left \
             as the environment sets it; the table header names the kernel OpenBLAS chose.
@@ -28,16 +29,46 @@ struct BenchKernels: ParsableCommand {
     @Option(help: "Timed repetitions per measurement; the best is reported.")
     var repeats = 3
 
+    @Option(help: "Tables: conv (the UNet's convolutions), mfc (mesh-free against 3×3), or all.")
+    var tables: BenchTables = .all
+
+    @Option(help: "Image sides of the mesh-free table, comma-separated.")
+    var mfcSizes = "32,64,128,256"
+
+    @Option(help: "Channels (in and out) of the mesh-free table's layers.")
+    var mfcChannels = 32
+
+    @Option(help: "Samples per call in the mesh-free table.")
+    var mfcBatch = 2
+
+    @Option(help: "σ of the mesh-free layers, in units of the image side.")
+    var mfcSigma: Float = 1.0 / 32
+
     func validate() throws {
         guard batch > 0 else { throw ValidationError("--batch must be positive, got \(batch)") }
         guard size >= 4 && size % 4 == 0 else { throw ValidationError("--size must be a positive multiple of 4, got \(size)") }
         guard repeats > 0 else { throw ValidationError("--repeats must be positive, got \(repeats)") }
+        guard meshFreeSides != nil else { throw ValidationError("--mfc-sizes expects comma-separated positive integers, got '\(mfcSizes)'") }
+        guard mfcChannels > 0, mfcBatch > 0, mfcSigma > 0 else {
+            throw ValidationError("--mfc-channels, --mfc-batch and --mfc-sigma must be positive")
+        }
+    }
+
+    var meshFreeSides: [Int]? {
+        let sides = mfcSizes.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        return sides.isEmpty || sides.contains { ($0 ?? 0) <= 0 } ? nil : sides.map { $0! }
     }
 
     func run() throws {
         if ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] == nil { BLAS.threadCount = 1 }
         // As in training: freed tensors are reused instead of page-faulted in again.
         AllocatorTuning.retainFreedMemory()
+        if tables != .mfc { convolutionTable() }
+        if tables != .conv { meshFreeTable() }
+    }
+
+    /// GFLOP/s of the default UNet's convolutions against sgemm.
+    private func convolutionTable() {
         // The sgemm reference is re-measured before every layer and its best kept, so a busy
         // moment on a shared machine does not lower the rate every row is compared to.
         var gemmRate = 0.0
@@ -111,7 +142,7 @@ struct BenchKernels: ParsableCommand {
     /// Smallest time of `body` over one untimed warm-up and `reps` timed runs. With one BLAS
     /// thread every flop runs on this thread, so its CPU time is used: it is immune to other
     /// processes sharing the cores. With several threads, wall time.
-    private func best(reps: Int? = nil, _ body: () -> Void) -> Double {
+    func best(reps: Int? = nil, _ body: () -> Void) -> Double {
         body()
         var fastest = Double.infinity
         for _ in 0..<(reps ?? repeats) {
@@ -122,7 +153,7 @@ struct BenchKernels: ParsableCommand {
         return fastest
     }
 
-    private static var clockName: String {
+    static var clockName: String {
         BLAS.threadCount == 1 ? "thread CPU time" : "wall time"
     }
 
@@ -132,8 +163,8 @@ struct BenchKernels: ParsableCommand {
         return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
     }
 
-    private func format(_ value: Double, digits: Int) -> String { String(format: "%.\(digits)f", value) }
-    private func pad(_ text: String, _ width: Int) -> String {
+    func format(_ value: Double, digits: Int) -> String { String(format: "%.\(digits)f", value) }
+    func pad(_ text: String, _ width: Int) -> String {
         text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
     }
 }

@@ -20,6 +20,7 @@ struct BenchStep: ParsableCommand {
     @Option(help: "Image side in pixels.") var size: Int = 128
     @Option(help: "Timed repetitions (after one warm-up step); the median is reported.") var repeats: Int = 3
     @Flag(help: "Self-attention in the UNet's middle block.") var attention = false
+    @Option(help: "Spatial convolutions: standard or mfc (mesh-free, default σ).") var conv: ConvolutionKind = .standard
     @Option(help: "BLAS threads (default 1).") var threads: Int = 1
 
     func validate() throws {
@@ -31,7 +32,7 @@ struct BenchStep: ParsableCommand {
     func run() throws {
         try runReportingErrors {
             BLAS.threadCount = threads
-            let model = try makeModel(ModelConfiguration(network: network, attention: attention), seed: 0)
+            let model = try makeModel(ModelConfiguration(network: network, attention: attention, convolution: conv), seed: 0)
             let optimizer = Adam(parameterCount: model.parameters.count)
             var random = CounterRandom(seed: 1, stream: 0)
             var input = Tensor(shape: [batch, 3, size, size])

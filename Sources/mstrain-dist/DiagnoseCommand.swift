@@ -7,7 +7,7 @@ import MSTrain
 struct DiagnoseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "diagnose", abstract: "Measure whether multiscale training pays on a dataset and task.",
-        subcommands: [DiagnoseLevels.self])
+        subcommands: [DiagnoseLevels.self, DiagnoseMesh.self])
 }
 
 /// `mstrain-dist diagnose levels`: per-level statistics of the multilevel correction terms.

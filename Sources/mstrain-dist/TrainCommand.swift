@@ -14,6 +14,7 @@ extension Restriction: ExpressibleByArgument {}
 extension OptimizerKind: ExpressibleByArgument {}
 extension LearningRateSchedule: ExpressibleByArgument {}
 extension Prediction: ExpressibleByArgument {}
+extension ConvolutionKind: ExpressibleByArgument {}
 
 /// What a run does when a step's loss or gradient is not finite.
 enum NonFinitePolicy: String, CaseIterable, ExpressibleByArgument { case skip, stop }
@@ -45,6 +46,12 @@ struct TrainingOptions: ParsableArguments {
     var dropout: Float?
     @Flag(inversion: .prefixedNo, help: "Self-attention in the UNet's middle block (default off).")
     var attention: Bool?
+    @Option(help: "Spatial convolutions: standard (K×K) or mfc (mesh-free, docs/mesh.md) (default standard).")
+    var conv: ConvolutionKind?
+    @Option(help: "Initial σ of the mesh-free convolutions, in units of the image side (default 1/32 = 0.03125).")
+    var mfcSigma: Float?
+    @Flag(inversion: .prefixedNo, help: "Whether the mesh-free convolutions learn σ (default on).")
+    var mfcLearnSigma: Bool?
 
     @Option(help: "Mode: single, multiscale or full-multiscale (default full-multiscale).")
     var mode: TrainingMode?
@@ -118,6 +125,9 @@ struct TrainingOptions: ParsableArguments {
         if let groups { c.groups = groups }
         if let dropout { c.dropout = dropout }
         if let attention { c.attention = attention }
+        if let conv { c.conv = conv }
+        if let mfcSigma { c.mfcSigma = mfcSigma }
+        if let mfcLearnSigma { c.mfcLearnSigma = mfcLearnSigma }
         if let mode { c.mode = mode }
         if let levels { c.levels = levels }
         if let batch { c.batch = batch }

@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 import MSTensor
 import MSNN
@@ -19,7 +20,23 @@ final class ModelGradientTests: XCTestCase {
                                                       groups: 2, dropout: 0.3, attention: true), seed: 1), 1e-2),
             ("resnet", try makeModel(ModelConfiguration(network: .resnet, imageChannels: 1, baseWidth: 6), seed: 2), 2e-3),
             ("espcn", try makeModel(ModelConfiguration(network: .espcn, imageChannels: 3), seed: 3), 1e-3),
+            ("unet-mfc", try makeModel(ModelConfiguration(network: .unet, imageChannels: 3, baseWidth: 4, widthMultipliers: [1, 2],
+                                                          groups: 2, convolution: .mfc), seed: 4), 1e-2),
+            ("resnet-mfc", try makeModel(ModelConfiguration(network: .resnet, imageChannels: 1, baseWidth: 6, convolution: .mfc),
+                                         seed: 5), 2e-3),
+            ("espcn-mfc", try makeModel(ModelConfiguration(network: .espcn, imageChannels: 3, convolution: .mfc, mfcLearnsSigma: false),
+                                        seed: 6), 1e-3),
         ]
+    }
+
+    /// Random values for every parameter; the mesh-free layers' log σ near log(0.15) (1.2 pixels
+    /// on the 8×8 test images).
+    private func randomValues(_ store: ParameterStore, seed: UInt64) -> [Float] {
+        var values = testValues(store.count, seed: seed).map { Float($0) * 0.5 }
+        for slot in store.slots where slot.path.hasSuffix(".log_sigma") {
+            values[slot.offset] = log(0.15) + 0.2 * values[slot.offset]
+        }
+        return values
     }
 
     private func loss(_ model: Model, _ input: Tensor, _ time: [Float], _ weights: Tensor, _ context: ForwardContext) throws -> Double {
@@ -32,7 +49,7 @@ final class ModelGradientTests: XCTestCase {
     func testAnalyticGradientsMatchCentralDifferences() throws {
         for (name, model, epsilon) in try tinyModels() {
             let store = model.parameters
-            store.load(values: testValues(store.count, seed: 11).map { Float($0) * 0.5 })
+            store.load(values: randomValues(store, seed: 11))
             let channels = model.configuration.imageChannels
             let input = Tensor(shape: [2, channels, 8, 8], scalars: testValues(2 * channels * 64, seed: 12).map(Float.init))
             let time: [Float] = [0.25, 0.7]
@@ -68,6 +85,22 @@ final class ModelGradientTests: XCTestCase {
             }
             store.load(values: theta)
         }
+    }
+
+    func testMeshFreeConvolutionsReplaceEverySpatialConvolution() throws {
+        let unet = try makeModel(ModelConfiguration(network: .unet, convolution: .mfc), seed: 0).parameters
+        let standard = try makeModel(ModelConfiguration(network: .unet), seed: 0).parameters
+        let spatial = standard.slots.filter { $0.shape.count == 4 && $0.shape[2] == 3 }.map(\.path)
+        XCTAssertEqual(spatial.count, 20)
+        for path in spatial {
+            let slot = try XCTUnwrap(unet.slot(named: path), path)
+            XCTAssertEqual(slot.shape, [slot.shape[0], slot.shape[1], 6], path)
+            let logSigma = try XCTUnwrap(unet.slot(named: path.replacingOccurrences(of: ".weight", with: ".log_sigma")))
+            XCTAssertEqual(unet.values[logSigma.offset], log(ModelConfiguration.defaultMFCSigma), accuracy: 1e-6)
+        }
+        let fixed = try makeModel(ModelConfiguration(network: .resnet, convolution: .mfc, mfcLearnsSigma: false), seed: 0)
+        XCTAssertFalse(fixed.parameters.slots.contains { $0.path.hasSuffix(".log_sigma") })
+        XCTAssertThrowsError(try makeModel(ModelConfiguration(network: .unet, convolution: .mfc, mfcSigma: 0), seed: 0))
     }
 
     func testUNetParameterPathsAndCount() throws {

@@ -107,6 +107,29 @@ final class CheckpointTests: XCTestCase {
         }
     }
 
+    /// A run with mesh-free convolutions (fixed σ) checkpoints and resumes like any other; a
+    /// resume with standard convolutions or another σ is refused, naming the option.
+    func testMeshFreeRunResumesAndRefusesOtherConvolutionOptions() throws {
+        var c = configuration("mfc")
+        c.conv = .mfc
+        c.mfcLearnSigma = false
+        c.mfcSigma = 0.1
+        _ = try trainer(c).run()
+        var resumed = c
+        resumed.iterations = 21
+        let again = try trainer(resumed)
+        XCTAssertNotNil(try again.resume(from: "auto"))
+        XCTAssertEqual(again.progress.nextStep, 20)
+        for (option, change) in [("--conv mfc", { (c: inout TrainingConfiguration) in c.conv = .standard }),
+                                 ("--mfc-sigma 0.1", { (c: inout TrainingConfiguration) in c.mfcSigma = 0.2 })] {
+            var other = c
+            change(&other)
+            XCTAssertThrowsError(try trainer(other).resume(from: "auto")) { error in
+                XCTAssertTrue("\(error)".contains(option), "\(error)")
+            }
+        }
+    }
+
     func testSignalStopsAtAStepBoundaryWithACheckpoint() throws {
         var c = configuration("signal")
         c.checkpointEvery = 0

@@ -92,6 +92,9 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(loaded.batch, 7)
         XCTAssertEqual(loaded.learningRate, 0.001)
         XCTAssertEqual(loaded.levels, TrainingConfiguration().levels)
+        try "conv: mfc\nmfcSigma: 0.05\nmfcLearnSigma: false\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let model = try TrainingConfiguration.load(yamlFile: file).model
+        XCTAssertEqual([model.convolution.rawValue, "\(model.mfcSigma)", "\(model.mfcLearnsSigma)"], ["mfc", "0.05", "false"])
 
         try "bogus: 1\n".write(toFile: file, atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try TrainingConfiguration.load(yamlFile: file)) { XCTAssertTrue("\($0)".contains("bogus")) }
