@@ -71,7 +71,7 @@ public struct LineChart: Sendable {
         func px(_ value: Double) -> Double { plot.left + xScale.position(value) * (plot.right - plot.left) }
         func py(_ value: Double) -> Double { plot.bottom - yScale.position(value) * (plot.bottom - plot.top) }
 
-        var svg = "<svg class=\"chart\" width=\"\(width)\" height=\"\(height)\" viewBox=\"0 0 \(width) \(height)\" "
+        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" width=\"\(width)\" height=\"\(height)\" viewBox=\"0 0 \(width) \(height)\" "
             + "role=\"img\" aria-label=\"\(HTML.escape(title))\" font-family=\"sans-serif\">"
         svg += "<rect width=\"\(width)\" height=\"\(height)\" fill=\"#ffffff\"/>"
         svg += text(title, x: Double(width) / 2, y: 18, anchor: "middle", size: 14, weight: "bold")

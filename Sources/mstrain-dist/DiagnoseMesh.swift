@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MSData
 import MSNN
+import MSReport
 import MSTrain
 
 /// `mstrain-dist diagnose mesh`: gradient convergence under mesh refinement for standard and
@@ -76,16 +77,23 @@ struct DiagnoseMesh: ParsableCommand {
         return lines.joined(separator: "\n")
     }
 
+    /// Writes the differences against the mesh, log–log, one colour per noise model, dashed for
+    /// mesh-free convolutions.
     private func writePlot(_ results: [MeshConvergence.Series], meshes: [Int]) throws {
-        var svg = SVGPlot(title: "Gradient difference between meshes n and 2n", xLabel: "mesh n (pixels per side)",
-                          yLabel: "‖g_n − g_2n‖ / ‖g_n‖")
+        var chart = LineChart(title: "Gradient difference between meshes n and 2n",
+                              x: .init(label: "mesh n (pixels per side)", scale: .logarithmic),
+                              y: .init(label: "‖g_n − g_2n‖ / ‖g_n‖", scale: .logarithmic))
+        chart.width = 640
+        chart.height = 420
+        let noises = MeshConvergence.NoiseModel.allCases
         for series in results {
-            svg.add(SVGPlot.Series(name: "\(series.convolution.rawValue), \(series.noise.rawValue)",
-                                   points: zip(meshes, series.differences).map { (Double($0), $1) },
-                                   dashed: series.convolution == .mfc))
+            chart.series.append(.init(name: "\(series.convolution.rawValue), \(series.noise.rawValue)",
+                                      points: zip(meshes, series.differences).map { (Double($0), $1) },
+                                      color: LineChart.palette[noises.firstIndex(of: series.noise)! % LineChart.palette.count],
+                                      style: series.convolution == .mfc ? .dashed : .solid, markers: true))
         }
         try AtomicOutput.write(to: plot) { temporary in
-            try svg.render().write(toFile: temporary, atomically: false, encoding: .utf8)
+            try ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + chart.svg()).write(toFile: temporary, atomically: false, encoding: .utf8)
         }
     }
 
