@@ -19,9 +19,6 @@ public struct ReferenceParameters {
         slotIndex = Dictionary(uniqueKeysWithValues: store.slots.enumerated().map { ($1.path, $0) })
     }
 
-    /// Whether the store registered `path`.
-    public func contains(_ path: String) -> Bool { slotIndex[path] != nil }
-
     /// The values of the parameter at `path`, which must have `shape` (a reference network that
     /// disagrees with the model about a parameter is a bug in one of them).
     public func parameter(_ path: String, shape: [Int]) -> [Double] {
