@@ -59,8 +59,8 @@ let package = Package(
         .executableTarget(name: "mstrain-mpi-training-check", dependencies: ["MSData", "MSDistributed", "MSNN", "MSTrain"],
                           path: "Tests/MPITrainingTests"),
 
-        // Fixture loading and finite-difference helpers shared by the test targets.
-        .target(name: "MSTestSupport", dependencies: ["MSTensor"]),
+        // Fixture loading, finite-difference helpers and Float64 reference networks shared by the test targets.
+        .target(name: "MSTestSupport", dependencies: ["MSTensor", "MSKernels", "MSNN"]),
 
         .testTarget(name: "MSTensorTests", dependencies: ["MSTensor"]),
         .testTarget(name: "MSKernelsTests", dependencies: ["MSTestSupport", "MSTensor", "MSKernels"],

@@ -3,20 +3,20 @@
 /// `numericalGradient` perturbs each coordinate of `x` by ±`step` and returns
 /// `(f(x + step·e_i) − f(x − step·e_i)) / (2·step)` for every `i`; its truncation error is
 /// O(step²), so with `step = 1e-6` on smooth functions the result agrees with an exact
-/// gradient to about 1e-8 relative.
-public func numericalGradient(of f: ([Double]) -> Double, at x: [Double], step: Double = 1e-6) -> [Double] {
+/// gradient to about 1e-8 relative. `coordinates` restricts the probes to those indices (the
+/// result then holds one entry per listed index, in order); nil probes every coordinate.
+public func numericalGradient(of f: ([Double]) -> Double, at x: [Double], step: Double = 1e-6,
+                              coordinates: [Int]? = nil) -> [Double] {
     var probe = x
-    var gradient = [Double](repeating: 0, count: x.count)
-    for i in 0..<x.count {
+    return (coordinates ?? Array(x.indices)).map { i in
         let saved = probe[i]
         probe[i] = saved + step
         let up = f(probe)
         probe[i] = saved - step
         let down = f(probe)
         probe[i] = saved
-        gradient[i] = (up - down) / (2 * step)
+        return (up - down) / (2 * step)
     }
-    return gradient
 }
 
 /// Largest `|a_i − b_i|` divided by `max(max_i |b_i|, floor)`.
