@@ -2,14 +2,15 @@
 /// the paper): a stage ends as soon as training on its mesh stops paying, instead of after a
 /// fixed number of steps.
 ///
-/// At each validation inside a stage that is not the last, with the stage's two latest
-/// validations at steps `s_a < s_b` (finest-mesh PSNR `p_a`, `p_b`) and `w` work units per step,
-/// the gain per work unit is
+/// At each validation inside a stage that is not the last, for two consecutive validations at
+/// steps `s_a < s_b` (finest-mesh PSNR `p_a`, `p_b`) and `w` work units per step, the gain per
+/// work unit is
 ///
 ///     rate = (p_b − p_a) / ((s_b − s_a) · w)
 ///
-/// and the stage ends after `s_b` when `rate · 1000 < thresholdPerKiloWork` (dB per 1000 WU).
-/// Only validations inside the stage count, so a stage runs at least two validation intervals;
+/// and the stage ends when `rate · 1000 < thresholdPerKiloWork` (dB per 1000 WU) for the last
+/// two such pairs: one flat pair is often validation noise, two in a row a plateau. Only
+/// validations inside the stage count, so a stage runs at least three validation intervals;
 /// its scheduled iterations stay the upper bound.
 public struct StageSwitchRule: Hashable, Sendable {
     /// The smallest validation gain, in dB per 1000 work units, that keeps a stage going.
@@ -32,10 +33,11 @@ public struct StageSwitchRule: Hashable, Sendable {
         guard stage < schedule.stages.count - 1 else { return false }
         let first = schedule.firstStep(ofStage: stage)
         let inStage = validations.filter { $0.step >= first }
-        guard inStage.count >= 2 else { return false }
-        let (a, b) = (inStage[inStage.count - 2], inStage[inStage.count - 1])
-        let work = Double(b.step - a.step) * schedule.stages[stage].plan.work
-        return (b.psnr - a.psnr) / work * 1000 < thresholdPerKiloWork
+        guard inStage.count >= 3 else { return false }
+        let work = schedule.stages[stage].plan.work
+        func slow(_ a: Point, _ b: Point) -> Bool { (b.psnr - a.psnr) / (Double(b.step - a.step) * work) * 1000 < thresholdPerKiloWork }
+        let n = inStage.count
+        return slow(inStage[n - 3], inStage[n - 2]) && slow(inStage[n - 2], inStage[n - 1])
     }
 }
 

@@ -146,6 +146,8 @@ public final class Trainer {
         public var stopRequested: Bool
         /// Work units of the step: its estimate, plus any level-variance measurement.
         public var work: Double
+        /// The learning rate of the update.
+        public var learningRate: Float
     }
 
     /// One optimizer step at global step `step`: this rank evaluates its shards of the step's
@@ -167,11 +169,13 @@ public final class Trainer {
         }
         let (reduced, nonFinite, stop) = reduction.reduce(gradients: model.parameters.gradients, terms: terms,
                                                           stopRequested: stopRequest.isRequested, communicator: communicator)
+        let rate = learningRate(at: step)
         if !nonFinite {
             optimizer.step(parameters: model.parameters.values, gradients: UnsafeBufferPointer(model.parameters.gradients),
-                           learningRate: learningRate(at: step))
+                           learningRate: rate)
         }
-        return StepOutcome(terms: reduced, skipped: nonFinite, stopRequested: stop, work: plan.work + measurementWork)
+        return StepOutcome(terms: reduced, skipped: nonFinite, stopRequested: stop, work: plan.work + measurementWork,
+                           learningRate: rate)
     }
 
     /// Whether every rank holds bitwise the same parameters (one collective; all ranks must call it).
@@ -237,7 +241,7 @@ public final class Trainer {
                                coarse: stage.plan.terms[t].isCorrection ? term.coarseLossSum / Double(term.count) : nil,
                                samples: term.count)
                 }
-                try log.append(StepRecord(step: step, stage: stageIndex, learningRate: learningRate(at: step), loss: records[0].fine,
+                try log.append(StepRecord(step: step, stage: stageIndex, learningRate: outcome.learningRate, loss: records[0].fine,
                                           terms: records, workUnits: outcome.work, cumulativeWorkUnits: progress.cumulativeWork,
                                           seconds: seconds, cpuSeconds: progress.cpuSeconds, skipped: skipped, validation: validation))
                 let eta = (seconds - secondsBefore) / Double(step + 1 - firstStep) * Double(total - step - 1)

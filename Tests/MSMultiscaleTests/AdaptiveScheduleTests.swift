@@ -58,14 +58,19 @@ final class StageSwitchRuleTests: XCTestCase {
         let rule = StageSwitchRule(thresholdPerKiloWork: 10)
         typealias P = StageSwitchRule.Point
         // 10 steps × 2 WU = 20 WU between validations: 0.3 dB is 15 dB per 1000 WU, 0.1 dB is 5.
-        XCTAssertFalse(rule.shouldEndStage(0, of: schedule, validations: [P(step: 9, psnr: 15), P(step: 19, psnr: 15.3)]))
-        XCTAssertTrue(rule.shouldEndStage(0, of: schedule, validations: [P(step: 9, psnr: 15), P(step: 19, psnr: 15.1)]))
-        XCTAssertTrue(rule.shouldEndStage(0, of: schedule, validations: [P(step: 9, psnr: 15), P(step: 19, psnr: 14)]))
-        // One validation inside the stage is not enough: the earlier one belongs to stage 0.
-        XCTAssertFalse(rule.shouldEndStage(1, of: schedule, validations: [P(step: 39, psnr: 15), P(step: 49, psnr: 15)]))
-        XCTAssertTrue(rule.shouldEndStage(1, of: schedule, validations: [P(step: 39, psnr: 15), P(step: 44, psnr: 15), P(step: 49, psnr: 15)]))
+        func points(_ psnr: [Double], from first: Int = 9) -> [P] { psnr.enumerated().map { P(step: first + 10 * $0, psnr: $1) } }
+        XCTAssertFalse(rule.shouldEndStage(0, of: schedule, validations: points([15, 15.3, 15.6])))
+        XCTAssertTrue(rule.shouldEndStage(0, of: schedule, validations: points([15, 15.1, 15.2])))
+        XCTAssertTrue(rule.shouldEndStage(0, of: schedule, validations: points([15, 14, 14.1])))
+        // One slow interval is not enough: the gain must stay low twice in a row.
+        XCTAssertFalse(rule.shouldEndStage(0, of: schedule, validations: points([15, 15.1, 15.4])))
+        XCTAssertFalse(rule.shouldEndStage(0, of: schedule, validations: points([15, 15.1])))
+        // Only validations inside the stage count: the first one here belongs to stage 0.
+        XCTAssertFalse(rule.shouldEndStage(1, of: schedule, validations: [P(step: 39, psnr: 15), P(step: 44, psnr: 15), P(step: 49, psnr: 15)]))
+        XCTAssertTrue(rule.shouldEndStage(1, of: schedule, validations: [P(step: 39, psnr: 15), P(step: 44, psnr: 15),
+                                                                          P(step: 49, psnr: 15), P(step: 54, psnr: 15)]))
         // The last stage never ends early.
-        XCTAssertFalse(rule.shouldEndStage(2, of: schedule, validations: [P(step: 61, psnr: 15), P(step: 65, psnr: 10)]))
+        XCTAssertFalse(rule.shouldEndStage(2, of: schedule, validations: points([15, 10, 5], from: 61)))
     }
 
     func testEndStageShortensOnlyThatStage() {

@@ -34,7 +34,7 @@ final class AdaptiveTrainingTests: XCTestCase {
         try Trainer(configuration: c, dataPath: directory + "/data.h5", reporter: ProgressReporter(quiet: true))
     }
 
-    /// A threshold no stage can meet ends every stage but the last after two validations; one
+    /// A threshold no stage can meet ends every stage but the last after three validations; one
     /// that every stage meets keeps the scheduled lengths.
     func testAdaptiveStageSwitchEndsStagesEarly() throws {
         var c = configuration(.fullMultiscale, run: "switch")
@@ -43,8 +43,8 @@ final class AdaptiveTrainingTests: XCTestCase {
         let eager = try trainer(c)
         XCTAssertEqual(eager.schedule.stages.map(\.iterations), [8, 4])
         let summary = try eager.run()
-        XCTAssertEqual(eager.schedule.stages.map(\.iterations), [4, 4], "stage 0 ends at its second validation (step 3)")
-        XCTAssertEqual(summary.steps, 8)
+        XCTAssertEqual(eager.schedule.stages.map(\.iterations), [6, 4], "stage 0 ends at its third validation (step 5)")
+        XCTAssertEqual(summary.steps, 10)
         XCTAssertEqual(summary.workUnits, eager.schedule.totalWork, accuracy: 1e-9)
 
         c.stageSwitchThreshold = -.greatestFiniteMagnitude
@@ -64,13 +64,13 @@ final class AdaptiveTrainingTests: XCTestCase {
         c.levelBatchesEvery = 2
         c.levelBatchesSamples = 2
         c.learningRateSchedule = .holdThenCosine
-        c.checkpointEvery = 5
+        c.checkpointEvery = 7
         c.keepCheckpoints = 5
         let full = try trainer(c)
         _ = try full.run()
         let resumed = try trainer(c)
-        try resumed.resume(from: directory + "/resume/" + CheckpointDirectory.fileName(step: 5))
-        XCTAssertEqual(resumed.schedule.stages.map(\.iterations), [4, 4], "the decided stage end is restored")
+        try resumed.resume(from: directory + "/resume/" + CheckpointDirectory.fileName(step: 7))
+        XCTAssertEqual(resumed.schedule.stages.map(\.iterations), [6, 4], "the decided stage end is restored")
         _ = try resumed.run()
         XCTAssertEqual(resumed.schedule, full.schedule)
         XCTAssertEqual(resumed.model.parameters.snapshotValues(), full.model.parameters.snapshotValues())
