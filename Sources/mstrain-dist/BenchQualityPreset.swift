@@ -45,8 +45,10 @@ struct QualityPreset {
     /// Levels of the MGE modes and of the adaptive Full-Multiscale and progressive stages
     /// (coarsest mesh at least 4× the network's total stride).
     var levels: Int
-    /// T, the finest stage's steps, of the Full-Multiscale and progressive modes.
+    /// T, the finest stage's steps, of the adaptive Full-Multiscale and progressive modes.
     var stageIterations: Int
+    /// T of the released Full-Multiscale schedule (4 stages: 8T, 4T, 2T, T steps).
+    var releasedStageIterations: Int
 
     static let names = ["quick", "standard", "large"]
 
@@ -67,19 +69,22 @@ struct QualityPreset {
             base.validateEvery = 10
             base.validationCount = 16
             return QualityPreset(name: name, size: 32, trainCount: 512, validCount: 16, base: base, batch: 8,
-                                 singleIterations: 120, multiscaleIterations: 80, levels: 2, stageIterations: 20)
+                                 singleIterations: 120, multiscaleIterations: 80, levels: 2, stageIterations: 20,
+                                 releasedStageIterations: 10)
         case "standard":
             base.width = 16
             base.validateEvery = 25
             base.validationCount = 32
             return QualityPreset(name: name, size: 64, trainCount: 2048, validCount: 256, base: base, batch: 8,
-                                 singleIterations: 400, multiscaleIterations: 200, levels: 3, stageIterations: 60)
+                                 singleIterations: 400, multiscaleIterations: 150, levels: 3, stageIterations: 60,
+                                 releasedStageIterations: 30)
         case "large":
             base.width = 32
             base.validateEvery = 100
             base.validationCount = 64
             return QualityPreset(name: name, size: 128, trainCount: 4096, validCount: 256, base: base, batch: 16,
-                                 singleIterations: 4000, multiscaleIterations: 2000, levels: 4, stageIterations: 250)
+                                 singleIterations: 4000, multiscaleIterations: 2000, levels: 4, stageIterations: 250,
+                                 releasedStageIterations: 250)
         default:
             return nil
         }
@@ -107,7 +112,7 @@ struct QualityPreset {
         case .fullMultiscale:
             c.mode = .fullMultiscale
             c.levels = max(levels, 4)
-            c.iterations = stageIterations
+            c.iterations = releasedStageIterations
         case .fullMultiscaleAdaptive, .progressive:
             c.mode = mode == .progressive ? .progressive : .fullMultiscale
             c.iterations = stageIterations
