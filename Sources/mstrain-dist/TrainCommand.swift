@@ -113,7 +113,8 @@ struct TrainingOptions: ParsableArguments {
             guard let text else { return nil }
             let values = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
             guard !values.isEmpty, values.allSatisfy({ $0 != nil }) else {
-                throw ValidationError("--\(name) expects comma-separated integers, got '\(text)'")
+                let alternative = name == "level-batches" ? " or 'adaptive'" : ""
+                throw ValidationError("--\(name) expects comma-separated integers\(alternative), got '\(text)'")
             }
             return values.map { $0! }
         }
