@@ -33,7 +33,7 @@ tiny=(--width 8 --width-multipliers 1,2 --groups 4 --batch 2 --iterations 2 --va
 check "data synth" "$bin" data synth --output "$work/tiny.h5" --train-count 16 --valid-count 4 --size 16
 check "data synth upsampled" "$bin" data synth --output "$work/up.h5" --train-count 4 --valid-count 2 --size 16 --regime upsampled
 check "data info" "$bin" data info "$work/tiny.h5"
-for mode in single multiscale full-multiscale; do
+for mode in single multiscale full-multiscale progressive; do
     check "train $mode" "$bin" train --data "$work/tiny.h5" --mode "$mode" --levels 2 "${tiny[@]}" --run-directory "$work/run-$mode"
     check "train $mode wrote its run directory" test -s "$work/run-$mode/summary.json" -a -s "$work/run-$mode/log.jsonl" \
         -a -s "$work/run-$mode/weights.h5" -a -s "$work/run-$mode/config.yaml"
@@ -86,5 +86,14 @@ check "train with mesh-free convolutions" "$bin" train --data "$work/tiny.h5" --
 check "diagnose mesh prints the table and writes the plot" sh -c "'$bin' diagnose mesh --meshes 8,16 --width 4 \
     --width-multipliers 1,2 --groups 2 --plot '$work/mesh.svg' | grep -q 'mfc/white-noise' && grep -q '</svg>' '$work/mesh.svg'"
 
+# The quality benchmark's quick preset (about 3 minutes on 2 cores; stopped after 8): every
+# mode in both regimes, a run directory each, and the table with its columns.
+check "bench quality --preset quick" timeout 480 "$bin" bench quality --preset quick --threads 1 --output "$work/bench"
+check "bench quality wrote the table and the run directories" sh -c "
+    grep -q '| regime | mode | wall s | CPU s | WU | fine-mesh it. | MSE | PSNR dB | SSIM | s to target | CPU s to target | WU to target |' \
+        '$work/bench/table.md' &&
+    [ \$(grep -c '^| \\(native\\|upsampled\\) |' '$work/bench/table.md') -eq 14 ] &&
+    grep -q '\"targetWorkUnits\"' '$work/bench/table.json' &&
+    test -s '$work/bench/native/full-multiscale-adaptive/log.jsonl' -a -s '$work/bench/upsampled/progressive/summary.json'"
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

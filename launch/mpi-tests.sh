@@ -86,6 +86,11 @@ done
 mkdir -p "$scratch/training"
 scenario_args=("$scratch/training")
 run_case "20 training steps equal one process's" 2 training 60
+for ranks in 2 3; do
+    mkdir -p "$scratch/adaptive-$ranks"
+    scenario_args=("$scratch/adaptive-$ranks")
+    run_case "adaptive stage ends and level batches equal one process's" "$ranks" adaptive 60
+done
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

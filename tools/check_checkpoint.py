@@ -7,13 +7,15 @@ validation history under /metrics. Prints a summary; exits 1 on any mismatch.
 Usage: python3 tools/check_checkpoint.py CHECKPOINT.h5 [EXPECTED_PARAMETER_PATH ...]
 Needs h5py (pip install h5py); the project itself never does.
 """
+import json
 import sys
 
 import h5py
 import numpy as np
 
 REQUIRED_ATTRIBUTES = ["format", "format_version", "configuration", "checksum", "next_step", "stage",
-                       "step_in_stage", "seed", "optimizer_step_count", "cumulative_work", "skipped_steps", "seconds"]
+                       "step_in_stage", "seed", "optimizer_step_count", "cumulative_work", "skipped_steps", "seconds",
+                       "cpu_seconds", "schedule"]
 
 
 def main(path, expected):
@@ -24,6 +26,10 @@ def main(path, expected):
                 problems.append(f"missing root attribute {name}")
         if f.attrs.get("format") != "mstrain-checkpoint":
             problems.append(f"format is {f.attrs.get('format')!r}")
+        if "schedule" in f.attrs:
+            stages = json.loads(f.attrs["schedule"]).get("stages", [])
+            if not stages or not all(stage.get("iterations", 0) >= 1 and stage.get("plan", {}).get("terms") for stage in stages):
+                problems.append("the schedule attribute does not list stages with iterations and terms")
         parameters = {}
         f["parameters"].visititems(lambda name, obj: parameters.__setitem__(name, obj) if isinstance(obj, h5py.Dataset) else None)
         count = 0

@@ -7,6 +7,9 @@ public enum TrainingMode: String, CaseIterable, Sendable, Codable {
     /// Coarse-to-fine stages, each an MGE over the levels from its working mesh down
     /// (method.md section 3).
     case fullMultiscale = "full-multiscale"
+    /// Progressive resizing: the stages of Full-Multiscale (same meshes, batches and
+    /// iterations), each plain SGD at its working mesh, without the MGE corrections.
+    case progressive
 }
 
 /// One stage of a schedule: `iterations` optimizer steps, each estimating `plan`.
@@ -74,6 +77,16 @@ public struct TrainingSchedule: Hashable, Sendable, Codable {
             let finest = levels - 1 - k
             let batches = EstimatorPlan.geometricBatches(finest: stageBatches[k], ratio: levelRatio, levels: k + 1)
             return Stage(plan: .multilevel(finestLevel: finest, batches: batches), iterations: stageIterations[k])
+        })
+    }
+
+    /// Progressive resizing with the stages of `fullMultiscale`: each stage keeps its
+    /// iterations and its finest level's batch, but estimates plain SGD at its working mesh
+    /// (one term, L = 1) instead of MGE down to the coarsest mesh.
+    public static func progressiveResizing(_ fullMultiscale: TrainingSchedule) -> TrainingSchedule {
+        TrainingSchedule(stages: fullMultiscale.stages.map { stage in
+            let finest = stage.plan.terms[0]
+            return Stage(plan: .singleScale(level: finest.level, batchSize: finest.batchSize), iterations: stage.iterations)
         })
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import MSData
+import MSMultiscale
 import MSNN
 import MSOptim
 
@@ -7,7 +8,8 @@ import MSOptim
 ///
 ///     /                      attributes: format = "mstrain-checkpoint", format_version,
 ///                            configuration (YAML), checksum, next_step, stage, step_in_stage,
-///                            seed, optimizer_step_count, cumulative_work, skipped_steps, seconds
+///                            seed, optimizer_step_count, cumulative_work, skipped_steps, seconds,
+///                            cpu_seconds, schedule (JSON: the stages as decided so far)
 ///     /parameters/<path>     float32, the slot's shape (for example unet.down.0.res.conv1.weight)
 ///     /optimizer/<name>      float32 [P], the optimizer's state buffers (exp_avg, …)
 ///     /metrics/validation    float64 [K, 4]: step, MSE, PSNR, SSIM of every validation so far
@@ -35,7 +37,8 @@ public enum Checkpoint {
                 ("seed", .int64(Int64(bitPattern: trainer.configuration.seed))),
                 ("optimizer_step_count", .int64(Int64(trainer.optimizer.stepCount))),
                 ("cumulative_work", .double(p.cumulativeWork)), ("skipped_steps", .int64(Int64(p.skippedSteps))),
-                ("seconds", .double(p.seconds)),
+                ("seconds", .double(p.seconds)), ("cpu_seconds", .double(p.cpuSeconds)),
+                ("schedule", .string(String(decoding: try JSONEncoder().encode(trainer.schedule), as: UTF8.self))),
             ]
             for (name, value) in attributes { try file.setAttribute(name, value) }
             for slot in store.slots {
@@ -107,6 +110,9 @@ public enum Checkpoint {
                 }
                 return v
             }
+            if trainer.configuration.hasDynamicSchedule {
+                trainer.replaceSchedule(try decidedSchedule(in: file, path: path, planned: trainer.schedule))
+            }
             var progress = TrainingProgress()
             progress.nextStep = try integer("next_step")
             guard (0...trainer.schedule.totalIterations).contains(progress.nextStep) else {
@@ -115,6 +121,7 @@ public enum Checkpoint {
             progress.cumulativeWork = try real("cumulative_work")
             progress.skippedSteps = try integer("skipped_steps")
             progress.seconds = try real("seconds")
+            if case .double(let cpu)? = try file.attribute("cpu_seconds") { progress.cpuSeconds = cpu }
             let optimizerSteps = try integer("optimizer_step_count")
             // The attributes are outside the checksum: check that they are consistent.
             guard progress.cumulativeWork.isFinite, progress.cumulativeWork >= 0, progress.seconds.isFinite, progress.seconds >= 0,
@@ -136,6 +143,20 @@ public enum Checkpoint {
         } catch {
             throw CheckpointError.unreadable(path: path, reason: "\(error)")
         }
+    }
+
+    /// The `schedule` attribute of a run whose stages change as it goes: the stage lengths and
+    /// level batches decided before the checkpoint. It must have the planned stages' count and meshes.
+    static func decidedSchedule(in file: HDF5File, path: String, planned: TrainingSchedule) throws -> TrainingSchedule {
+        guard case .string(let json)? = try file.attribute("schedule"),
+              let decided = try? JSONDecoder().decode(TrainingSchedule.self, from: Data(json.utf8)) else {
+            throw CheckpointError.unreadable(path: path, reason: "no readable schedule attribute (needed by an adaptive schedule)")
+        }
+        let meshes = { (schedule: TrainingSchedule) in schedule.stages.map { $0.plan.terms.map(\.level) } }
+        guard meshes(decided) == meshes(planned), zip(decided.stages, planned.stages).allSatisfy({ $0.iterations <= $1.iterations }) else {
+            throw CheckpointError.unreadable(path: path, reason: "its schedule does not fit this configuration's stages")
+        }
+        return decided
     }
 
     /// The options that fix the parameter layout, the optimizer state or the meaning of the

@@ -7,18 +7,26 @@ extension Trainer {
     /// gradient at the coarsest level) is computed alone, its norm statistics accumulated in
     /// Float64, and its evaluation timed. Samples are those of steps `0 ..< samples` (one each).
     public func measureLevels(levels: Int, samples: Int) throws -> LevelDiagnosis {
-        precondition(levels >= 1 && samples >= 2, "measureLevels needs at least one level and two samples")
+        precondition(levels >= 1, "measureLevels needs at least one level")
+        return try measureLevels(of: .multilevel(batches: Array(repeating: 1, count: levels)), samples: samples, firstStep: 0)
+    }
+
+    /// Measures `LevelStatistics` for the terms of `plan` (their batch sizes are ignored) on
+    /// `samples` samples per term: those of steps `firstStep ..< firstStep + samples` (sample 0
+    /// of each). Every process that calls it with the same parameters gets the same variances.
+    public func measureLevels(of plan: EstimatorPlan, samples: Int, firstStep: Int) throws -> LevelDiagnosis {
+        precondition(samples >= 2, "measureLevels needs at least two samples")
         let store = model.parameters
         var statistics: [LevelStatistics] = []
-        for level in 0..<levels {
-            let term = EstimatorTerm(level: level, isCorrection: level < levels - 1, batchSize: 1)
+        for planned in plan.terms {
+            let (level, term) = (planned.level, EstimatorTerm(level: planned.level, isCorrection: planned.isCorrection, batchSize: 1))
             var sum = [Double](repeating: 0, count: store.count)
             var sumOfSquaredNorms = 0.0
             var seconds = 0.0
             for sample in 0..<samples {
                 store.zeroGradients()
                 let start = DispatchTime.now().uptimeNanoseconds
-                _ = try estimator.accumulate(term: term, samples: 0..<1, step: sample, source: source)
+                _ = try estimator.accumulate(term: term, samples: 0..<1, step: firstStep + sample, source: source)
                 seconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
                 var squared = 0.0
                 for (i, g) in store.gradients.enumerated() {

@@ -23,6 +23,8 @@ public struct StepRecord: Codable, Equatable, Sendable {
     public var cumulativeWorkUnits: Double
     /// Wall-clock seconds since training started (set-up excluded).
     public var seconds: Double
+    /// CPU seconds of the rank 0 process since training started (all its threads together).
+    public var cpuSeconds: Double?
     public var skipped: Bool
     public var validation: ValidationMetrics?
 }

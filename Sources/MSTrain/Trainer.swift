@@ -14,6 +14,8 @@ public struct TrainingSummary: Codable, Equatable, Sendable {
     public var skippedSteps: Int
     public var workUnits: Double
     public var seconds: Double
+    /// CPU seconds of the (rank 0) process over the training steps, all its threads together.
+    public var cpuSeconds: Double?
     public var validation: ValidationMetrics
     /// Metrics of the degraded validation inputs themselves.
     public var inputValidation: ValidationMetrics
@@ -28,6 +30,8 @@ public struct TrainingProgress: Codable, Equatable, Sendable {
     public var skippedSteps = 0
     /// Training seconds so far (over all processes that ran this run).
     public var seconds = 0.0
+    /// CPU seconds so far of the rank 0 processes that ran this run.
+    public var cpuSeconds = 0.0
     public var latestValidation: ValidationMetrics?
     /// Every validation of the run so far.
     public var validationHistory: [ValidationRecord] = []
@@ -62,7 +66,8 @@ public enum TrainingError: CollectiveError, CustomStringConvertible, Equatable {
 /// Runs one training configuration: step = zero gradients → estimate → check → update.
 public final class Trainer {
     public let configuration: TrainingConfiguration
-    public let schedule: TrainingSchedule
+    /// The stages; adaptive stage switches and level batches change it as the run goes.
+    public internal(set) var schedule: TrainingSchedule
     public let model: Model
     public let optimizer: any Optimizer
     public let estimator: MultilevelEstimator
@@ -71,7 +76,7 @@ public final class Trainer {
     public let runDirectory: RunDirectory
     public let communicator: any Communicator
     /// How each stage's samples are split over the ranks.
-    public let levelPlans: [LevelPlan]
+    public internal(set) var levelPlans: [LevelPlan]
     /// Where the run stands; saved in and restored from checkpoints.
     public var progress = TrainingProgress()
     /// Set by SIGTERM/SIGUSR1 (see `StopRequest.install`); checked at every step boundary.
@@ -121,6 +126,13 @@ public final class Trainer {
             return CosineSchedule(baseLearningRate: c.learningRate, minimumLearningRate: c.minLearningRate,
                                   totalSteps: schedule.stages[stage].iterations,
                                   warmupSteps: min(c.warmupSteps, schedule.stages[stage].iterations - 1)).learningRate(at: inStage)
+        case .holdThenCosine:
+            let decayStart = schedule.firstStep(ofStage: schedule.stages.count - 1)
+            if step < decayStart {
+                return step < c.warmupSteps ? c.learningRate * Float(step + 1) / Float(c.warmupSteps) : c.learningRate
+            }
+            return CosineSchedule(baseLearningRate: c.learningRate, minimumLearningRate: c.minLearningRate,
+                                  totalSteps: schedule.stages.last!.iterations).learningRate(at: step - decayStart)
         }
     }
 
@@ -132,6 +144,10 @@ public final class Trainer {
         public var skipped: Bool
         /// Some rank was asked to stop (a signal).
         public var stopRequested: Bool
+        /// Work units of the step: its estimate, plus any level-variance measurement.
+        public var work: Double
+        /// The learning rate of the update.
+        public var learningRate: Float
     }
 
     /// One optimizer step at global step `step`: this rank evaluates its shards of the step's
@@ -140,6 +156,7 @@ public final class Trainer {
     /// rank skips it).
     public func step(_ step: Int) throws -> StepOutcome {
         let stageIndex = schedule.position(ofStep: step).stage
+        let measurementWork = try reallocateLevelBatchesIfDue(step: step)
         let plan = schedule.stages[stageIndex].plan
         communicator.step = step
         model.parameters.zeroGradients()
@@ -152,11 +169,13 @@ public final class Trainer {
         }
         let (reduced, nonFinite, stop) = reduction.reduce(gradients: model.parameters.gradients, terms: terms,
                                                           stopRequested: stopRequest.isRequested, communicator: communicator)
+        let rate = learningRate(at: step)
         if !nonFinite {
             optimizer.step(parameters: model.parameters.values, gradients: UnsafeBufferPointer(model.parameters.gradients),
-                           learningRate: learningRate(at: step))
+                           learningRate: rate)
         }
-        return StepOutcome(terms: reduced, skipped: nonFinite, stopRequested: stop)
+        return StepOutcome(terms: reduced, skipped: nonFinite, stopRequested: stop, work: plan.work + measurementWork,
+                           learningRate: rate)
     }
 
     /// Whether every rank holds bitwise the same parameters (one collective; all ranks must call it).
@@ -173,16 +192,18 @@ public final class Trainer {
         let root = communicator.isRoot
         let log = root ? try JSONLinesWriter(path: runDirectory.file("log.jsonl"), append: progress.nextStep > 0) : nil
         if root { try runDirectory.write(try configuration.yaml(), to: "config.yaml") }
-        let total = schedule.totalIterations
         let input = validator.inputMetrics
         reporter.log(String(format: "validation input (degraded) metrics: PSNR %.2f dB, SSIM %.4f, MSE %.5f",
                             input.psnr, input.ssim, input.mse))
         let start = DispatchTime.now().uptimeNanoseconds
-        let secondsBefore = progress.seconds
+        let (secondsBefore, cpuStart, cpuBefore) = (progress.seconds, processCPUSeconds(), progress.cpuSeconds)
         func elapsed() -> Double { secondsBefore + Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+        func cpuElapsed() -> Double { cpuBefore + processCPUSeconds() - cpuStart }
         var previousStage = -1
         let firstStep = progress.nextStep
-        for step in firstStep..<total {
+        var step = firstStep
+        while step < schedule.totalIterations {
+            defer { step += 1 }
             let (stageIndex, _) = schedule.position(ofStep: step)
             let stage = schedule.stages[stageIndex]
             if stageIndex != previousStage {
@@ -198,26 +219,31 @@ public final class Trainer {
                 reporter.log("step \(step): a rank saw a non-finite loss or gradient; every rank skipped the update")
                 if configuration.stopOnNonFinite { throw TrainingError.nonFinite(step: step) }
             }
-            progress.cumulativeWork += stage.plan.work
+            progress.cumulativeWork += outcome.work
             progress.nextStep = step + 1
             var validation: ValidationMetrics?
-            if root && ((step + 1) % configuration.validateEvery == 0 || step == total - 1) {
-                let metrics = try validator.evaluate(estimator)
-                validation = metrics
-                progress.latestValidation = metrics
-                progress.validationHistory.append(ValidationRecord(step: step, mse: metrics.mse, psnr: metrics.psnr, ssim: metrics.ssim))
+            if (step + 1) % configuration.validateEvery == 0 || step == schedule.totalIterations - 1 {
+                if root {
+                    let metrics = try validator.evaluate(estimator)
+                    validation = metrics
+                    progress.latestValidation = metrics
+                    progress.validationHistory.append(ValidationRecord(step: step, mse: metrics.mse, psnr: metrics.psnr, ssim: metrics.ssim))
+                }
+                switchStageIfDue(step: step)
             }
+            let total = schedule.totalIterations
             let seconds = elapsed()
             progress.seconds = seconds
+            progress.cpuSeconds = cpuElapsed()
             if let log {
                 let records = terms.enumerated().map { t, term in
                     TermRecord(level: term.level, fine: term.fineLossSum / Double(term.count),
                                coarse: stage.plan.terms[t].isCorrection ? term.coarseLossSum / Double(term.count) : nil,
                                samples: term.count)
                 }
-                try log.append(StepRecord(step: step, stage: stageIndex, learningRate: learningRate(at: step), loss: records[0].fine,
-                                          terms: records, workUnits: stage.plan.work, cumulativeWorkUnits: progress.cumulativeWork,
-                                          seconds: seconds, skipped: skipped, validation: validation))
+                try log.append(StepRecord(step: step, stage: stageIndex, learningRate: outcome.learningRate, loss: records[0].fine,
+                                          terms: records, workUnits: outcome.work, cumulativeWorkUnits: progress.cumulativeWork,
+                                          seconds: seconds, cpuSeconds: progress.cpuSeconds, skipped: skipped, validation: validation))
                 let eta = (seconds - secondsBefore) / Double(step + 1 - firstStep) * Double(total - step - 1)
                 var line = String(format: "stage %d/%d  step %d/%d  loss %.5f", stageIndex + 1, schedule.stages.count,
                                   step + 1, total, records[0].fine)
@@ -238,9 +264,9 @@ public final class Trainer {
         reporter.finish()
         if configuration.checkpointEvery > 0 { try saveCheckpoint() }
         let final = broadcastValidation(progress.latestValidation)
-        let summary = TrainingSummary(mode: configuration.mode, steps: total, skippedSteps: progress.skippedSteps,
-                                      workUnits: progress.cumulativeWork, seconds: elapsed(), validation: final,
-                                      inputValidation: input)
+        let summary = TrainingSummary(mode: configuration.mode, steps: schedule.totalIterations, skippedSteps: progress.skippedSteps,
+                                      workUnits: progress.cumulativeWork, seconds: elapsed(), cpuSeconds: cpuElapsed(),
+                                      validation: final, inputValidation: input)
         if root {
             try WeightsFile.write(model, configuration: configuration, to: runDirectory.file("weights.h5"))
             let encoder = JSONEncoder()

@@ -14,6 +14,18 @@ public enum LearningRateSchedule: String, CaseIterable, Sendable, Codable {
     case cosinePerStage = "cosine-per-stage"
     /// The peak rate throughout.
     case constant
+    /// The peak rate through every stage but the last (after any warm-up), then one cosine over
+    /// the last stage: the finest stage is trained at full rate whenever the earlier ones end.
+    case holdThenCosine = "hold-then-cosine"
+}
+
+/// How Full-Multiscale and progressive stages end.
+public enum StageSwitch: String, CaseIterable, Sendable, Codable {
+    /// After their scheduled iterations.
+    case fixed
+    /// When the validation gain per work unit falls below `stageSwitchThreshold`
+    /// (`StageSwitchRule`), at the latest after their scheduled iterations.
+    case adaptive
 }
 
 /// What the network's output means.
@@ -77,6 +89,18 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var stageIterations: [Int]?
     /// Full-Multiscale: explicit finest-level batch per stage, coarsest first (overrides batch).
     public var stageBatches: [Int]?
+    /// Full-Multiscale and progressive: fixed stage lengths, or adaptive ones.
+    public var stageSwitch: StageSwitch = .fixed
+    /// Adaptive stage switch: a stage ends when its validation gain falls below this many dB
+    /// per 1000 WU.
+    public var stageSwitchThreshold: Double = 1
+    /// Multiscale and Full-Multiscale: reallocate each step's level batches every
+    /// `levelBatchesEvery` steps from measured level variances (`LevelBatchAllocator`).
+    public var adaptiveLevelBatches: Bool = false
+    /// Adaptive level batches: steps between reallocations (K).
+    public var levelBatchesEvery: Int = 50
+    /// Adaptive level batches: samples per level in each variance measurement.
+    public var levelBatchesSamples: Int = 8
 
     // Optimizer
     public var optimizer: OptimizerKind = .adam
@@ -137,6 +161,10 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
                 stageBatches: stageBatches ?? defaults.stages.map { $0.plan.terms[0].batchSize },
                 stageIterations: stageIterations ?? defaults.stages.map(\.iterations),
                 levelRatio: levelRatio ?? 1)
+        case .progressive:
+            var fullMultiscale = self
+            fullMultiscale.mode = .fullMultiscale
+            return .progressiveResizing(try fullMultiscale.schedule())
         }
     }
 
@@ -167,6 +195,10 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     /// The number of resolutions the data must support.
     public var levelsUsed: Int { mode == .single ? 1 : (mode == .multiscale ? (levelBatches?.count ?? levels) : levels) }
 
+    /// Whether the stages change during the run (adaptive stage lengths or level batches), so
+    /// that checkpoints must carry the schedule decided so far.
+    public var hasDynamicSchedule: Bool { stageSwitch == .adaptive || adaptiveLevelBatches }
+
     /// Checks every option a user can get wrong; messages name the option and what to change.
     public func validate() throws {
         func fail(_ message: String) -> ConfigurationError { ConfigurationError.invalid(message) }
@@ -180,9 +212,25 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         }
         for (name, list) in [("--stage-iterations", stageIterations), ("--stage-batches", stageBatches)] {
             guard let list else { continue }
-            guard mode == .fullMultiscale else { throw fail("\(name) applies to --mode full-multiscale only") }
+            guard mode == .fullMultiscale || mode == .progressive else {
+                throw fail("\(name) applies to --mode full-multiscale or progressive only")
+            }
             guard list.count == levels else { throw fail("\(name) needs one value per stage (\(levels), from --levels), got \(list.count)") }
             guard list.allSatisfy({ $0 >= 1 }) else { throw fail("\(name) must be positive integers, got \(list)") }
+        }
+        if stageSwitch == .adaptive {
+            guard mode == .fullMultiscale || mode == .progressive else {
+                throw fail("--stage-switch adaptive applies to --mode full-multiscale or progressive only")
+            }
+            guard stageSwitchThreshold.isFinite else { throw fail("--stage-switch-threshold must be finite, got \(stageSwitchThreshold)") }
+        }
+        if adaptiveLevelBatches {
+            guard mode == .multiscale || mode == .fullMultiscale else {
+                throw fail("--level-batches adaptive applies to --mode multiscale or full-multiscale only")
+            }
+            guard levelBatches == nil else { throw fail("--level-batches is either adaptive or a list of batches, not both") }
+            guard levelBatchesEvery >= 1 else { throw fail("--level-batches-every must be at least 1, got \(levelBatchesEvery)") }
+            guard levelBatchesSamples >= 2 else { throw fail("--level-batches-samples must be at least 2, got \(levelBatchesSamples)") }
         }
         guard learningRate > 0, learningRate.isFinite else { throw fail("--learning-rate must be positive, got \(learningRate)") }
         guard minLearningRate >= 0, minLearningRate <= learningRate else {

@@ -4,5 +4,5 @@ import ArgumentParser
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks that print tables.",
-        subcommands: [BenchKernels.self, BenchStep.self, BenchScaling.self])
+        subcommands: [BenchKernels.self, BenchStep.self, BenchScaling.self, BenchQuality.self])
 }

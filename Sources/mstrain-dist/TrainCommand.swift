@@ -15,6 +15,7 @@ extension OptimizerKind: ExpressibleByArgument {}
 extension LearningRateSchedule: ExpressibleByArgument {}
 extension Prediction: ExpressibleByArgument {}
 extension ConvolutionKind: ExpressibleByArgument {}
+extension StageSwitch: ExpressibleByArgument {}
 
 /// What a run does when a step's loss or gradient is not finite.
 enum NonFinitePolicy: String, CaseIterable, ExpressibleByArgument { case skip, stop }
@@ -53,7 +54,7 @@ struct TrainingOptions: ParsableArguments {
     @Flag(inversion: .prefixedNo, help: "Whether the mesh-free convolutions learn σ (default on).")
     var mfcLearnSigma: Bool?
 
-    @Option(help: "Mode: single, multiscale or full-multiscale (default full-multiscale).")
+    @Option(help: "Mode: single, multiscale, full-multiscale or progressive (Full-Multiscale's stages without the MGE corrections) (default full-multiscale).")
     var mode: TrainingMode?
     @Option(help: "Number of resolutions (levels 0 … L−1); Full-Multiscale runs one stage per level (default 4).")
     var levels: Int?
@@ -61,14 +62,22 @@ struct TrainingOptions: ParsableArguments {
     var batch: Int?
     @Option(help: "Batch ratio between levels: N_l = N_0·r^l (default 4 for multiscale, 1 inside Full-Multiscale stages).")
     var levelRatio: Int?
-    @Option(help: "Explicit per-level batches for multiscale, comma-separated, finest first.")
+    @Option(help: "Per-level batches for multiscale, comma-separated, finest first; or 'adaptive': N_l ∝ sqrt(V_l/C_l) at the same work per step, from level variances measured every --level-batches-every steps (multiscale and full-multiscale).")
     var levelBatches: String?
+    @Option(help: "Adaptive level batches: steps between reallocations (default 50).")
+    var levelBatchesEvery: Int?
+    @Option(help: "Adaptive level batches: samples per level in each variance measurement (default 8).")
+    var levelBatchesSamples: Int?
     @Option(help: "Steps (single, multiscale) or the finest stage's steps T (full-multiscale; stages run 8T, 4T, 2T, T) (default 40).")
     var iterations: Int?
     @Option(help: "Full-Multiscale steps per stage, comma-separated, coarsest first.")
     var stageIterations: String?
     @Option(help: "Full-Multiscale finest-level batch per stage, comma-separated, coarsest first.")
     var stageBatches: String?
+    @Option(help: "Full-Multiscale and progressive stage ends: fixed, or adaptive (when the validation gain per WU falls below --stage-switch-threshold) (default fixed).")
+    var stageSwitch: StageSwitch?
+    @Option(help: "Adaptive stage switch: smallest validation gain, in dB per 1000 WU, that keeps a stage going (default 1).")
+    var stageSwitchThreshold: Double?
 
     @Option(help: "Optimizer: sgd, adam or adamw (default adam).")
     var optimizer: OptimizerKind?
@@ -76,7 +85,7 @@ struct TrainingOptions: ParsableArguments {
     var learningRate: Float?
     @Option(help: "Learning-rate floor of the cosine schedule (default 1e-6).")
     var minLearningRate: Float?
-    @Option(help: "Schedule: cosine (one over the run), cosine-per-stage, or constant (default cosine).")
+    @Option(help: "Schedule: cosine (one over the run), cosine-per-stage, hold-then-cosine (peak rate until the last stage, one cosine over it), or constant (default cosine).")
     var learningRateSchedule: LearningRateSchedule?
     @Option(help: "Linear warm-up steps (default 0).")
     var warmupSteps: Int?
@@ -111,7 +120,8 @@ struct TrainingOptions: ParsableArguments {
             guard let text else { return nil }
             let values = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
             guard !values.isEmpty, values.allSatisfy({ $0 != nil }) else {
-                throw ValidationError("--\(name) expects comma-separated integers, got '\(text)'")
+                let alternative = name == "level-batches" ? " or 'adaptive'" : ""
+                throw ValidationError("--\(name) expects comma-separated integers\(alternative), got '\(text)'")
             }
             return values.map { $0! }
         }
@@ -132,10 +142,14 @@ struct TrainingOptions: ParsableArguments {
         if let levels { c.levels = levels }
         if let batch { c.batch = batch }
         if let levelRatio { c.levelRatio = levelRatio }
-        if let v = try list(levelBatches, "level-batches") { c.levelBatches = v }
+        if levelBatches == "adaptive" { c.adaptiveLevelBatches = true } else if let v = try list(levelBatches, "level-batches") { c.levelBatches = v }
+        if let levelBatchesEvery { c.levelBatchesEvery = levelBatchesEvery }
+        if let levelBatchesSamples { c.levelBatchesSamples = levelBatchesSamples }
         if let iterations { c.iterations = iterations }
         if let v = try list(stageIterations, "stage-iterations") { c.stageIterations = v }
         if let v = try list(stageBatches, "stage-batches") { c.stageBatches = v }
+        if let stageSwitch { c.stageSwitch = stageSwitch }
+        if let stageSwitchThreshold { c.stageSwitchThreshold = stageSwitchThreshold }
         if let optimizer { c.optimizer = optimizer }
         if let learningRate { c.learningRate = learningRate }
         if let minLearningRate { c.minLearningRate = minLearningRate }

@@ -12,6 +12,9 @@ import MSTrain
 //     mstrain-mpi-training-check training DIR   20 training steps on the ranks end with the same
 //                                               parameters (1e-4 relative) as on one process,
 //                                               and every rank holds bitwise the same parameters
+//     mstrain-mpi-training-check adaptive DIR   a Full-Multiscale run with adaptive stage ends and
+//                                               level batches decides the same schedule and ends
+//                                               with the same parameters (1e-4) as one process
 //
 // DIR is a scratch folder shared by the ranks. Rank 0 also runs the single-process reference.
 
@@ -34,6 +37,21 @@ func configuration(runDirectory: String) -> TrainingConfiguration {
     return c
 }
 
+/// The tiny configuration as a Full-Multiscale run whose stage ends and level batches adapt.
+func adaptiveConfiguration(runDirectory: String) -> TrainingConfiguration {
+    var c = configuration(runDirectory: runDirectory)
+    c.mode = .fullMultiscale
+    c.iterations = 4
+    c.validateEvery = 3
+    c.stageSwitch = .adaptive
+    c.stageSwitchThreshold = 1e9
+    c.adaptiveLevelBatches = true
+    c.levelBatchesEvery = 3
+    c.levelBatchesSamples = 2
+    c.learningRateSchedule = .holdThenCosine
+    return c
+}
+
 /// Largest |a − b| over the largest |b|.
 func relativeDifference(_ a: [Float], _ b: [Float]) -> Double {
     var difference: Float = 0, scale: Float = 1e-30
@@ -42,8 +60,8 @@ func relativeDifference(_ a: [Float], _ b: [Float]) -> Double {
 }
 
 let arguments = Array(CommandLine.arguments.dropFirst())
-guard arguments.count == 2, ["gradient", "training"].contains(arguments[0]) else {
-    FileHandle.standardError.write(Data("usage: mstrain-mpi-training-check gradient|training DIR\n".utf8))
+guard arguments.count == 2, ["gradient", "training", "adaptive"].contains(arguments[0]) else {
+    FileHandle.standardError.write(Data("usage: mstrain-mpi-training-check gradient|training|adaptive DIR\n".utf8))
     exit(64)
 }
 let (scenario, directory) = (arguments[0], arguments[1])
@@ -55,6 +73,25 @@ do {
     }
     communicator.barrier()
     let quiet = ProgressReporter(quiet: true)
+    if scenario == "adaptive" {
+        let distributed = try Trainer(configuration: adaptiveConfiguration(runDirectory: directory + "/ranks"), dataPath: data,
+                                      reporter: quiet, communicator: communicator)
+        _ = try distributed.run()
+        guard distributed.replicasAgree() else { communicator.abort(message: "adaptive: parameters differ between ranks", code: 2) }
+        if communicator.isRoot {
+            let alone = try Trainer(configuration: adaptiveConfiguration(runDirectory: directory + "/alone"), dataPath: data, reporter: quiet)
+            _ = try alone.run()
+            let difference = relativeDifference(distributed.model.parameters.snapshotValues(), alone.model.parameters.snapshotValues())
+            guard distributed.schedule == alone.schedule, difference <= 1e-4 else {
+                communicator.abort(message: "adaptive: \(communicator.size) ranks decided \(distributed.schedule.stages.map(\.iterations)) "
+                                   + "and differ by \(difference) from one process (\(alone.schedule.stages.map(\.iterations)))", code: 2)
+            }
+            print("adaptive: ok on \(communicator.size) ranks (stages \(alone.schedule.stages.map(\.iterations)), relative difference \(difference))")
+        }
+        communicator.barrier()
+        communicator.finalize()
+        exit(0)
+    }
     let distributed = try Trainer(configuration: configuration(runDirectory: directory + "/ranks"), dataPath: data,
                                   reporter: quiet, communicator: communicator)
     let steps = scenario == "gradient" ? 1 : 20

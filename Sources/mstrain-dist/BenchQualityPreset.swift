@@ -1,0 +1,124 @@
+import MSData
+import MSMultiscale
+import MSTrain
+
+/// The training modes `bench quality` compares, each one configuration of `train`.
+enum QualityMode: String, CaseIterable {
+    /// Single-scale SGD: the baseline that sets the target PSNR.
+    case single
+    /// MGE at every step, N_ℓ = N_0·2^ℓ.
+    case mgeRatio2 = "mge-r2"
+    /// MGE at every step, N_ℓ = N_0·4^ℓ.
+    case mgeRatio4 = "mge-r4"
+    /// MGE with adaptive level batches (`--level-batches adaptive`).
+    case mgeAdaptive = "mge-adaptive"
+    /// Full-Multiscale as released (method.md section 3): 4 stages, one cosine over the run.
+    case fullMultiscale = "full-multiscale"
+    /// Full-Multiscale with adaptive stage ends and the finest stage at full learning rate.
+    case fullMultiscaleAdaptive = "full-multiscale-adaptive"
+    /// Progressive resizing: the adaptive Full-Multiscale stages' meshes without corrections.
+    case progressive
+}
+
+/// Where the data's fine detail comes from (method.md section 9).
+enum QualityRegime: String, CaseIterable {
+    /// Dead leaves drawn at the full resolution.
+    case native
+    /// Dead leaves drawn at a quarter of the resolution and upsampled (the paper's setting).
+    case upsampled
+
+    var deadLeaves: DeadLeaves.Regime { self == .native ? .native : .upsampled(factor: 4) }
+}
+
+/// A named benchmark size: data, network and step budgets shared by every mode.
+struct QualityPreset {
+    var name: String
+    /// Image side and split sizes of the generated data.
+    var size: Int
+    var trainCount, validCount: Int
+    /// The options every mode shares (task, network, optimizer, validation, seed).
+    var base: TrainingConfiguration
+    /// Single-scale batch and steps.
+    var batch, singleIterations: Int
+    /// Steps of the MGE modes.
+    var multiscaleIterations: Int
+    /// Levels of the MGE modes and of the adaptive Full-Multiscale and progressive stages
+    /// (coarsest mesh at least 4× the network's total stride).
+    var levels: Int
+    /// T, the finest stage's steps, of the adaptive Full-Multiscale and progressive modes.
+    var stageIterations: Int
+    /// T of the released Full-Multiscale schedule (4 stages: 8T, 4T, 2T, T steps).
+    var releasedStageIterations: Int
+
+    static let names = ["quick", "standard", "large"]
+
+    /// The preset called `name`, or nil.
+    static func named(_ name: String) -> QualityPreset? {
+        var base = TrainingConfiguration()
+        base.task = .denoise
+        base.network = .unet
+        base.optimizer = .adam
+        base.learningRate = 2e-3
+        base.minLearningRate = 1e-6
+        base.seed = 0
+        switch name {
+        case "quick":
+            base.width = 8
+            base.widthMultipliers = [1, 2]
+            base.groups = 4
+            base.validateEvery = 10
+            base.validationCount = 16
+            return QualityPreset(name: name, size: 32, trainCount: 512, validCount: 16, base: base, batch: 8,
+                                 singleIterations: 120, multiscaleIterations: 80, levels: 2, stageIterations: 20,
+                                 releasedStageIterations: 10)
+        case "standard":
+            base.width = 16
+            base.validateEvery = 25
+            base.validationCount = 32
+            return QualityPreset(name: name, size: 64, trainCount: 2048, validCount: 256, base: base, batch: 8,
+                                 singleIterations: 400, multiscaleIterations: 150, levels: 3, stageIterations: 60,
+                                 releasedStageIterations: 30)
+        case "large":
+            base.width = 32
+            base.validateEvery = 100
+            base.validationCount = 64
+            return QualityPreset(name: name, size: 128, trainCount: 4096, validCount: 256, base: base, batch: 16,
+                                 singleIterations: 4000, multiscaleIterations: 2000, levels: 4, stageIterations: 250,
+                                 releasedStageIterations: 250)
+        default:
+            return nil
+        }
+    }
+
+    /// The configuration of `mode` on `data`, writing to `runDirectory`.
+    func configuration(_ mode: QualityMode, data: String, runDirectory: String) -> TrainingConfiguration {
+        var c = base
+        c.data = data
+        c.runDirectory = runDirectory
+        c.batch = batch
+        c.levels = levels
+        switch mode {
+        case .single:
+            c.mode = .single
+            c.iterations = singleIterations
+        case .mgeRatio2, .mgeRatio4, .mgeAdaptive:
+            // N_0 below the single-scale batch, so that a step costs about as much as single-scale's.
+            c.mode = .multiscale
+            c.iterations = multiscaleIterations
+            c.levelRatio = mode == .mgeRatio2 ? 2 : 4
+            c.batch = max(1, mode == .mgeRatio2 ? batch / 2 : batch / 4)
+            c.adaptiveLevelBatches = mode == .mgeAdaptive
+            c.levelBatchesEvery = max(1, multiscaleIterations / 8)
+        case .fullMultiscale:
+            c.mode = .fullMultiscale
+            c.levels = max(levels, 4)
+            c.iterations = releasedStageIterations
+        case .fullMultiscaleAdaptive, .progressive:
+            c.mode = mode == .progressive ? .progressive : .fullMultiscale
+            c.iterations = stageIterations
+            c.learningRateSchedule = .holdThenCosine
+            c.stageSwitch = mode == .progressive ? .fixed : .adaptive
+        }
+        return c
+    }
+}
