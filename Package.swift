@@ -56,11 +56,11 @@ let package = Package(
 
         // Run under mpirun by launch/mpi-tests.sh: collectives, stall watchdog, abort on error.
         .executableTarget(name: "mstrain-mpi-check", dependencies: ["MSDistributed"], path: "Tests/MPITests"),
-        .executableTarget(name: "mstrain-mpi-training-check", dependencies: ["MSData", "MSDistributed", "MSNN", "MSTrain"],
+        .executableTarget(name: "mstrain-mpi-training-check", dependencies: ["MSData", "MSDistributed", "MSNN", "MSTestSupport", "MSTrain"],
                           path: "Tests/MPITrainingTests"),
 
         // Fixture loading, finite-difference helpers and Float64 reference networks shared by the test targets.
-        .target(name: "MSTestSupport", dependencies: ["MSTensor", "MSKernels", "MSNN"]),
+        .target(name: "MSTestSupport", dependencies: ["MSTensor", "MSKernels", "MSNN", "MSMultiscale", "MSTrain"]),
 
         .testTarget(name: "MSTensorTests", dependencies: ["MSTensor"]),
         .testTarget(name: "MSKernelsTests", dependencies: ["MSTestSupport", "MSTensor", "MSKernels"],

@@ -10,25 +10,6 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export MSTRAIN_CACHE_DIR="$work/cache" OPENBLAS_NUM_THREADS=1
 
-check() {  # check NAME COMMAND...: passes when the command succeeds
-    local name=$1; shift
-    if "$@" >"$work/out" 2>&1; then passed=$((passed + 1)); echo "ok   $name"
-    else failed=$((failed + 1)); echo "FAIL $name"; sed 's/^/     /' "$work/out" | tail -20; fi
-}
-
-# fails_cleanly NAME COMMAND...: the command must exit non-zero with a one-line "error:" message
-# and no crash trace.
-fails_cleanly() {
-    local name=$1; shift
-    "$@" >"$work/out" 2>&1
-    local code=$?
-    if [ $code -ne 0 ] && grep -q "^error: \|^Error: " "$work/out" && ! grep -qi "fatal error\|stack dump\|backtrace" "$work/out"; then
-        passed=$((passed + 1)); echo "ok   $name (exit $code)"
-    else
-        failed=$((failed + 1)); echo "FAIL $name (exit $code)"; sed 's/^/     /' "$work/out" | tail -20
-    fi
-}
-
 tiny=(--width 8 --width-multipliers 1,2 --groups 4 --batch 2 --iterations 2 --validate-every 2 --validation-count 4)
 check "data synth" "$bin" data synth --output "$work/tiny.h5" --train-count 16 --valid-count 4 --size 16
 check "data synth upsampled" "$bin" data synth --output "$work/up.h5" --train-count 4 --valid-count 2 --size 16 --regime upsampled

@@ -32,6 +32,24 @@ fail() {
     return 0
 }
 
+# check NAME COMMAND...: passes when COMMAND succeeds. fails_cleanly NAME COMMAND...: passes
+# when COMMAND exits non-zero with a one-line "error:" message and no crash trace. Both keep
+# the command's output in $work/out (the caller's scratch folder) and show its end on failure.
+check() {
+    local name=$1; shift
+    if "$@" >"$work/out" 2>&1; then pass "$name"; else fail "$name" "$work/out"; fi
+}
+fails_cleanly() {
+    local name=$1; shift
+    "$@" >"$work/out" 2>&1
+    local code=$?
+    if [ $code -ne 0 ] && grep -q "^error: \|^Error: " "$work/out" && ! grep -qi "fatal error\|stack dump\|backtrace" "$work/out"; then
+        pass "$name (exit $code)"
+    else
+        fail "$name (exit $code)" "$work/out"
+    fi
+}
+
 # ensure_h5py: makes h5py importable (pip, from PyPI) for the HDF5 checks in tools/, which
 # read the project's files with an independent HDF5 client. Returns non-zero if h5py cannot be
 # installed.

@@ -22,23 +22,6 @@ started=$(date +%s)
 # Series colours (LineChart.palette): the first, second and third series of a chart.
 blue='#1f77b4' red='#d62728' green='#2ca02c'
 
-check() {  # check NAME COMMAND...: passes when the command succeeds
-    local name=$1; shift
-    if "$@" >"$work/out" 2>&1; then pass "$name"; else fail "$name" "$work/out"; fi
-}
-
-# fails_cleanly NAME COMMAND...: exits non-zero with a one-line "error:" message, no crash trace.
-fails_cleanly() {
-    local name=$1; shift
-    "$@" >"$work/out" 2>&1
-    local code=$?
-    if [ $code -ne 0 ] && grep -q "^error: " "$work/out" && ! grep -qi "fatal error\|stack dump\|backtrace" "$work/out"; then
-        pass "$name (exit $code)"
-    else
-        fail "$name (exit $code)" "$work/out"
-    fi
-}
-
 # screenshot HTML PNG: renders HTML with headless Chromium into PNG (1400 × 2400 CSS pixels).
 screenshot() {
     local browser

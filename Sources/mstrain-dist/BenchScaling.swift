@@ -32,11 +32,7 @@ struct BenchScaling: ParsableCommand {
 
     func run() throws {
         let launchRank = EnvironmentSettings.launchRank()
-        var configuration: TrainingConfiguration
-        do { configuration = try options.resolve() } catch {
-            if launchRank == 0 { FileHandle.standardError.write(Data("error: \(error)\n".utf8)) }
-            throw ExitCode.validationFailure
-        }
+        var configuration = try options.resolveBeforeLaunch(launchRank: launchRank)
         let communicator = TimingCommunicator(try makeCommunicatorReportingErrors(rank: launchRank))
         defer { communicator.finalize() }
         configureThreads(threads, ranks: communicator.size)

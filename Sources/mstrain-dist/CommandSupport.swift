@@ -30,6 +30,27 @@ func configureThreads(_ requested: Int?, ranks: Int = 1) {
     BLAS.threadCount = ranks > 1 ? 1 : ProcessInfo.processInfo.activeProcessorCount
 }
 
+extension TrainingOptions {
+    /// The resolved configuration, with its data file checked, before MPI starts: an error is
+    /// printed once, by launch rank 0, and every rank exits with 64 (invalid options) or 1 (a
+    /// data file that cannot be used).
+    func resolveBeforeLaunch(launchRank: Int) throws -> TrainingConfiguration {
+        func report(_ error: Error) {
+            if launchRank == 0 { FileHandle.standardError.write(Data("error: \(error)\n".utf8)) }
+        }
+        let configuration: TrainingConfiguration
+        do { configuration = try resolve() } catch {
+            report(error)
+            throw ExitCode.validationFailure
+        }
+        do { try configuration.data.map(configuration.checkData(at:)) } catch {
+            report(error)
+            throw ExitCode.failure
+        }
+        return configuration
+    }
+}
+
 /// The communicator for this launch; an error starting it is printed by rank `rank` 0 only.
 func makeCommunicatorReportingErrors(rank: Int) throws -> any Communicator {
     do { return try makeCommunicator() } catch {

@@ -200,15 +200,7 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         // Everything a user can get wrong is checked before MPI starts, and reported by rank 0 only.
         let launchRank = EnvironmentSettings.launchRank()
-        let configuration: TrainingConfiguration
-        do { configuration = try options.resolve() } catch {
-            if launchRank == 0 { FileHandle.standardError.write(Data("error: \(error)\n".utf8)) }
-            throw ExitCode.validationFailure
-        }
-        do { try configuration.data.map(configuration.checkData(at:)) } catch {
-            if launchRank == 0 { FileHandle.standardError.write(Data("error: \(error)\n".utf8)) }
-            throw ExitCode.failure
-        }
+        let configuration = try options.resolveBeforeLaunch(launchRank: launchRank)
         let communicator = try makeCommunicatorReportingErrors(rank: launchRank)
         defer { communicator.finalize() }
         let reporter = ProgressReporter(quiet: !communicator.isRoot,

@@ -2,6 +2,7 @@ import Foundation
 import MSData
 import MSDistributed
 import MSNN
+import MSTestSupport
 import MSTrain
 
 // Rank-count independence of training; run under mpirun by launch/mpi-tests.sh.
@@ -21,19 +22,10 @@ import MSTrain
 /// A tiny multiscale configuration whose samples, degradations and dropout masks all depend on
 /// (seed, step, level, sample index) only.
 func configuration(runDirectory: String) -> TrainingConfiguration {
-    var c = TrainingConfiguration()
-    c.mode = .multiscale
-    c.levels = 3
-    c.batch = 2
+    var c = tinyTrainingConfiguration(.multiscale, levels: 3, batch: 2, iterations: 20, runDirectory: runDirectory)
     c.levelRatio = 2
-    c.width = 8
-    c.widthMultipliers = [1, 2]
-    c.groups = 4
     c.dropout = 0.1
-    c.iterations = 20
-    c.validationCount = 2
     c.microBatch = 3
-    c.runDirectory = runDirectory
     return c
 }
 

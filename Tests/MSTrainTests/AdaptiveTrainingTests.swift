@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 import MSData
 import MSMultiscale
+import MSTestSupport
 import MSTrain
 
 final class AdaptiveTrainingTests: XCTestCase {
@@ -16,17 +17,8 @@ final class AdaptiveTrainingTests: XCTestCase {
     override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: directory) }
 
     func configuration(_ mode: TrainingMode, run: String) -> TrainingConfiguration {
-        var c = TrainingConfiguration()
-        c.mode = mode
-        c.levels = 2
-        c.batch = 2
-        c.width = 8
-        c.widthMultipliers = [1, 2]
-        c.groups = 4
-        c.iterations = 4
+        var c = tinyTrainingConfiguration(mode, levels: 2, batch: 2, iterations: 4, runDirectory: directory + "/" + run)
         c.validateEvery = 2
-        c.validationCount = 2
-        c.runDirectory = directory + "/" + run
         return c
     }
 

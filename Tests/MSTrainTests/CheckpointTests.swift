@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 import MSData
 import MSMultiscale
+import MSTestSupport
 import MSTrain
 
 final class CheckpointTests: XCTestCase {
@@ -16,21 +17,12 @@ final class CheckpointTests: XCTestCase {
     override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: directory) }
 
     func configuration(_ run: String) -> TrainingConfiguration {
-        var c = TrainingConfiguration()
-        c.mode = .multiscale
-        c.levels = 2
-        c.batch = 2
+        var c = tinyTrainingConfiguration(.multiscale, levels: 2, batch: 2, iterations: 20, runDirectory: directory + "/" + run)
         c.levelRatio = 2
-        c.width = 8
-        c.widthMultipliers = [1, 2]
-        c.groups = 4
         c.dropout = 0.2
-        c.iterations = 20
         c.validateEvery = 5
-        c.validationCount = 2
         c.checkpointEvery = 10
         c.keepCheckpoints = 5
-        c.runDirectory = directory + "/" + run
         return c
     }
 

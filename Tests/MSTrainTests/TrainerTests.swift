@@ -3,6 +3,7 @@ import XCTest
 import MSData
 import MSMultiscale
 import MSNN
+import MSTestSupport
 import MSTrain
 
 final class TrainerTests: XCTestCase {
@@ -24,18 +25,9 @@ final class TrainerTests: XCTestCase {
     }
 
     func tinyConfiguration(_ mode: TrainingMode) -> TrainingConfiguration {
-        var c = TrainingConfiguration()
-        c.mode = mode
-        c.network = .unet
-        c.width = 8
-        c.widthMultipliers = [1, 2]
-        c.groups = 4
-        c.levels = 2
-        c.batch = 2
-        c.iterations = 3
+        var c = tinyTrainingConfiguration(mode, levels: 2, batch: 2, iterations: 3, runDirectory: directory + "/run-\(mode.rawValue)")
         c.validateEvery = 2
         c.validationCount = 4
-        c.runDirectory = directory + "/run-\(mode.rawValue)"
         return c
     }
 
