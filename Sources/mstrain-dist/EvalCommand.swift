@@ -41,7 +41,9 @@ struct EvalCommand: ParsableCommand {
         try runReportingErrors {
             configureThreads(threads)
             let configuration = try WeightsFile.configuration(in: weights)
-            let dataPath = try data ?? configuration.data ?? DefaultDataset.ensure(log: { print($0) })
+            let givenData = data ?? configuration.data
+            if let givenData { try checkDatasetInChildProcess(givenData) }   // not the built-in set, which this program wrote
+            let dataPath = try givenData ?? DefaultDataset.ensure(log: { print($0) })
             let dataset = try ImageDataset(path: dataPath, split: Split(rawValue: split)!)
             var modelConfiguration = try configuration.model
             modelConfiguration.imageChannels = dataset.channels

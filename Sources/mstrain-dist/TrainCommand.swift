@@ -181,7 +181,12 @@ struct TrainCommand: ParsableCommand {
             if launchRank == 0 { FileHandle.standardError.write(Data("error: \(error)\n".utf8)) }
             throw ExitCode.validationFailure
         }
-        do { try configuration.data.map(configuration.checkData(at:)) } catch {
+        do {
+            if let data = configuration.data {
+                try checkDatasetInChildProcess(data)
+                try configuration.checkData(at: data)
+            }
+        } catch {
             if launchRank == 0 { FileHandle.standardError.write(Data("error: \(error)\n".utf8)) }
             throw ExitCode.failure
         }

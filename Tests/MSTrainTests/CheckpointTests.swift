@@ -69,7 +69,8 @@ final class CheckpointTests: XCTestCase {
         XCTAssertThrowsError(try trainer(configuration("damaged")).resume(from: newest)) { error in
             XCTAssertTrue("\(error)".contains(newest), "\(error)")
         }
-        // Flip a byte inside a parameter of an intact copy: the checksum catches it.
+        // Change a parameter of an intact copy: the whole-file CRC-32 catches it before HDF5
+        // opens the file; after sealing the changed file again, the checksum of the values does.
         let previous = directory + "/damaged/" + CheckpointDirectory.fileName(step: 10)
         let flipped = directory + "/flipped.h5"
         try FileManager.default.copyItem(atPath: previous, toPath: flipped)
@@ -79,7 +80,11 @@ final class CheckpointTests: XCTestCase {
         try file.write(values, to: "/parameters/unet.input.weight")
         try file.close()
         XCTAssertThrowsError(try trainer(configuration("damaged")).resume(from: flipped)) { error in
-            XCTAssertTrue("\(error)".contains("checksum"), "\(error)")
+            XCTAssertTrue("\(error)".contains("the file is damaged: its CRC-32"), "\(error)")
+        }
+        try HDF5Seal.seal(flipped, format: Checkpoint.format, version: Checkpoint.formatVersion)
+        XCTAssertThrowsError(try trainer(configuration("damaged")).resume(from: flipped)) { error in
+            XCTAssertTrue("\(error)".contains("checksum mismatch"), "\(error)")
         }
         // --resume auto skips the damaged newest file and resumes from step 10.
         let auto = try trainer(configuration("damaged"))
