@@ -7,7 +7,9 @@
 #   2. its weights equal those of the same training with mpirun -n 2 on one host, and of one
 #      process (relative difference at most 1e-4 per tensor);
 #   3. a two-host run sent SIGUSR1 checkpoints and exits with 75 on both hosts, and resumed
-#      on the two hosts it ends with the same weights again.
+#      on the two hosts it ends with the same weights again;
+#   4. a lost host: kill -9 of every process in msB mid-run ends the job within 60 s with a
+#      message, and --resume auto with 2 ranks in msA alone ends with the same weights.
 # Needs root (ip netns). The namespaces are always deleted at the end; every run is killed
 # after 120 s at most. The last line reads "N passed, M failed".
 #
@@ -225,6 +227,52 @@ if [ "$status" -eq 75 ] && log_has "^stopped on a signal before step" "$work/sto
     fi
 else
     fail "SIGUSR1 to mpirun: stop with 75 after a checkpoint (exit $status)" "$work/stopped.out"
+fi
+
+# --- 4. a lost host: every process of the second host killed mid-run -----------------------
+t0=$(date +%s)
+lost="$work/lost-host"
+ip netns exec "$ns_a" "${two_hosts[@]}" "$bin" train "${train[@]}" --checkpoint-every 50 \
+    --run-directory "$lost" >"$work/lost.out" 2>&1 &
+runner=$!
+for ((i = 0; i < 300; i++)); do
+    [ -s "$lost/latest" ] && break
+    kill -0 "$runner" 2>/dev/null || break
+    sleep 0.2
+done
+victims=$(ip netns pids "$ns_b" 2>/dev/null | tr '\n' ' ')
+if [ -s "$lost/latest" ] && [ -n "$victims" ] && kill -0 "$runner" 2>/dev/null; then
+    at=$(cat "$lost/latest")
+    t_kill=$(date +%s.%N)
+    # shellcheck disable=SC2086
+    kill -KILL $victims 2>/dev/null
+    status=0
+    wait_bounded "$runner" 60 || status=$?
+    runner=""
+    ended=$(awk -v a="$t_kill" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+    # mpirun's account of it, e.g. "ORTE has lost communication with a remote daemon."
+    message=$(tr '\r' '\n' <"$work/lost.out" | grep -m1 -E 'ORTE|PRTE|mpirun noticed|lost communication|remote daemon' | cut -c1-110)
+    if [ "$status" -ne 0 ] && [ "$status" -ne 124 ] && [ -n "$message" ]; then
+        pass "lost host: kill -9 of every process of $ns_b ($victims) after $at ends the job in ${ended} s (exit $status): $message"
+    else
+        fail "lost host: the job ends within 60 s with a message (exit $status$([ "$status" -eq 124 ] && echo ': timed out'), ${ended} s)" "$work/lost.out"
+    fi
+    # The remaining host finishes the run from the last checkpoint, with 2 ranks on its own.
+    status=0
+    bounded ip netns exec "$ns_a" env MSTRAIN_BIN="$bin" launch/run-local.sh 2 --config "$lost/config.yaml" \
+        --run-directory "$lost" --resume auto >"$work/lost-resumed.out" 2>&1 || status=$?
+    if [ "$status" -eq 0 ] && log_has "^resumed from" "$work/lost-resumed.out" && [ -s "$lost/weights.h5" ]; then
+        if detail=$(same_weights "$lost/weights.h5" "$work/one-host/weights.h5" 2>&1); then
+            pass "lost host: --resume auto on $ns_a alone ends with the uninterrupted weights ($detail; $(($(date +%s) - t0)) s)"
+        else
+            fail "lost host: --resume auto on $ns_a alone ends with the uninterrupted weights: $detail"
+        fi
+    else
+        fail "lost host: --resume auto on $ns_a alone finishes (exit $status)" "$work/lost-resumed.out"
+    fi
+else
+    kill -KILL "$runner" 2>/dev/null; wait "$runner" 2>/dev/null; runner=""
+    fail "lost host: no checkpoint, or no process in $ns_b, while the two-host run was going" "$work/lost.out"
 fi
 
 # --- the namespaces go ---------------------------------------------------------------------
