@@ -25,9 +25,11 @@ def header_problems(path):
     """Checks the user-block header: '<format> <version>', 'crc32 <hex>', 'bytes <size>'."""
     with open(path, "rb") as f:
         data = f.read()
-    lines = data[:HEADER_BYTES].split(b"\0", 1)[0].decode("ascii", "replace").split("\n")
-    if len(lines) != 4 or lines[3] or not lines[1].startswith("crc32 ") or not lines[2].startswith("bytes "):
-        return [f"no readable checksum header in the first {HEADER_BYTES} bytes: {lines!r}"]
+    text, _, padding = data[:HEADER_BYTES].partition(b"\0")
+    lines = text.decode("ascii", "replace").split("\n")
+    if len(lines) != 4 or lines[3] or not lines[1].startswith("crc32 ") or not lines[2].startswith("bytes ") \
+            or padding.strip(b"\0"):
+        return [f"no readable checksum header (zero-padded) in the first {HEADER_BYTES} bytes: {lines!r}"]
     problems = [] if lines[0] == FORMAT else [f"header names {lines[0]!r}, expected {FORMAT!r}"]
     if int(lines[2][6:]) != len(data):
         problems.append(f"header says {lines[2][6:]} bytes, the file has {len(data)}")

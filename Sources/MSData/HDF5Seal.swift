@@ -3,7 +3,7 @@ import Foundation
 
 /// A whole-file checksum for HDF5 files this program writes (checkpoints, weights), kept in the
 /// file's HDF5 user block: the first `headerBytes` bytes, which HDF5 and h5py skip. The header
-/// is ASCII, padded with zero bytes:
+/// is ASCII, padded with zero bytes (checked too):
 ///
 ///     <format> <version>\n        e.g. "mstrain-checkpoint 2"
 ///     crc32 <8 hex digits>\n      CRC-32 (zlib's, as Python's zlib.crc32) of bytes [headerBytes, size)
@@ -48,9 +48,9 @@ public enum HDF5Seal {
         let head = [UInt8]((try? handle.read(upToCount: headerBytes)) ?? Data())
         guard !head.starts(with: hdf5Signature) else { throw HDF5SealError(path, .unsealed(format: format, version: version)) }
         guard head.count == headerBytes else { throw HDF5SealError(path, .damaged("it is shorter than its \(headerBytes)-byte header")) }
-        let text = String(decoding: head.prefix { $0 != 0 }, as: UTF8.self)
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        guard lines.count == 4, lines[3].isEmpty,
+        let textBytes = head.prefix { $0 != 0 }
+        let lines = String(decoding: textBytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        guard head[textBytes.count...].allSatisfy({ $0 == 0 }), lines.count == 4, lines[3].isEmpty,
               let expectedCRC = field(lines[1], "crc32").flatMap({ UInt32($0, radix: 16) }),
               let expectedSize = field(lines[2], "bytes").flatMap({ Int($0) }) else {
             throw HDF5SealError(path, .damaged("its checksum header is unreadable"))

@@ -57,7 +57,7 @@ final class HDF5SealTests: XCTestCase {
             try bytes.write(to: URL(fileURLWithPath: path))
             return path
         }
-        for offset in [0, 20, HDF5Seal.headerBytes, HDF5Seal.headerBytes + 100, good.count / 2, good.count - 1] {
+        for offset in [0, 20, 300, HDF5Seal.headerBytes, HDF5Seal.headerBytes + 100, good.count / 2, good.count - 1] {
             let path = try variant("flip-\(offset).h5") { $0[offset] ^= 0x10 }
             let kind = problem(path)
             XCTAssertNotNil(kind, "a flipped bit at offset \(offset) is not found")
