@@ -5,7 +5,8 @@
 #   3. corrupted, empty, wrong-type, wrong-shape and unreadable dataset and checkpoint files
 #      (1 and 2 ranks)
 #   4. bad options (1 and 2 ranks: non-zero exit, the error printed once)
-#   5. non-finite values (NaN pixels, an absurd learning rate) with --on-non-finite skip|stop
+#   5. non-finite values (NaN pixels, also in one image seen by one rank, an absurd learning
+#      rate) with --on-non-finite skip|stop
 #   6. an unwritable or full run directory while checkpointing
 #   9. byte-mutation fuzzing of dataset, weights and checkpoint files (tools/fuzz_files.py)
 # (Cases 7, Slurm, and 8, a lost host, are in launch/slurm-tests.sh and launch/multihost-tests.sh.)
@@ -362,6 +363,45 @@ nonfinite_case() {  # nonfinite_case NAME DATA EXTRA...
 }
 nonfinite_case "NaN pixels in the dataset" "$work/nan.h5"
 nonfinite_case "learning rate 1e30" "$work/data.h5" --learning-rate 1e30 --optimizer sgd
+# One NaN pixel in training image 3 only: with --batch 2 on 2 ranks each rank takes one sample
+# of a step, so only the rank that draws image 3 sees the NaN. Every rank must skip (or stop
+# at) the same step as one process does, and the ranks' parameters stay identical.
+python3 - "$work/data.h5" "$work/nan-one.h5" 3 <<'EOF'
+import sys, h5py, numpy as np
+with h5py.File(sys.argv[1], "r") as src, h5py.File(sys.argv[2], "w") as dst:
+    for k, v in src.attrs.items():
+        dst.attrs[k] = v
+    dst.attrs["value_range"] = "0..1"
+    for split in ("train", "valid"):
+        x = src[split]["images"][()].astype(np.float32) / 255
+        if split == "train":
+            x[int(sys.argv[3]), :, 5, 7] = np.nan
+        dst.create_group(split).create_dataset("images", data=x)
+EOF
+skipped_steps() { python3 -c 'import json, sys; print(*[r["step"] for r in map(json.loads, open(sys.argv[1])) if r.get("skipped")])' "$1" 2>/dev/null; }
+one_rank=(--data "$work/nan-one.h5" --mode single --levels 1 "${tiny[@]}" --iterations 20)
+t=$(now)
+timeout 60 "$bin" train "${one_rank[@]}" --on-non-finite skip --run-directory "$work/nan-one-1" >"$work/nf.out" 2>&1
+code1=$?
+timeout 60 "${mpi[@]}" -n 2 "$bin" train "${one_rank[@]}" --on-non-finite skip --check-replicas --run-directory "$work/nan-one-2" \
+    >"$work/nf2.out" 2>&1
+code2=$?
+steps1=$(skipped_steps "$work/nan-one-1/log.jsonl") steps2=$(skipped_steps "$work/nan-one-2/log.jsonl")
+if [ "$code1" -eq 0 ] && [ "$code2" -eq 0 ] && [ -n "$steps1" ] && [ "$steps1" = "$steps2" ] && finite_weights "$work/nan-one-2/weights.h5" \
+    && python3 tools/compare_weights.py "$work/nan-one-1/weights.h5" "$work/nan-one-2/weights.h5" >"$work/cmp.out" 2>&1; then
+    pass "case 5: NaN in one image, seen by one of 2 ranks, skip: both ranks skip step(s) $steps2 as one process does; replicas identical (--check-replicas), weights finite and equal to one process's ($(cat "$work/cmp.out"); $(since "$t") s)"
+else
+    fail "case 5: NaN in one image on one of 2 ranks, skip: exit $code1 / $code2, skipped steps '$steps1' (1 rank) / '$steps2' (2 ranks)" "$work/nf2.out" "$work/cmp.out"
+fi
+t=$(now)
+timeout 60 "${mpi[@]}" -n 2 "$bin" train "${one_rank[@]}" --on-non-finite stop --run-directory "$work/nan-one-stop" >"$work/nf.out" 2>&1
+code=$?
+first=${steps1%% *}
+if [ "$code" -eq 1 ] && [ "$(error_lines "$work/nf.out")" -eq 1 ] && grep -q "error: step ${first:-none}:" "$work/nf.out" && ! has_crash "$work/nf.out"; then
+    pass "case 5: NaN in one image, seen by one of 2 ranks, stop: exit 1 at step $first on every rank, printed once ($(since "$t") s)"
+else
+    fail "case 5: NaN in one image on one of 2 ranks, stop: exit $code, expected one error at step ${first:-?}" "$work/nf.out"
+fi
 
 # ---------------------------------------------------------------------------------------------
 echo "== 6. unwritable or full run directory"
