@@ -142,10 +142,12 @@ for i in $(seq "$trials"); do
         { [ -f "$run/$named" ] && h5_opens "$run/$named"; } || verdict="${verdict}latest names '$named', which is missing or unreadable; "
     fi
     leftovers=$((leftovers + $(find "$run" -name '.checkpoint-*' | wc -l)))
-    if ! timeout 60 "$bin" train --config "$run/config.yaml" --resume auto --checkpoint-every 0 >"$work/ckpt-resume.out" 2>&1; then
+    if ! timeout 60 "$bin" train --config "$run/config.yaml" --resume auto --checkpoint-every 100 >"$work/ckpt-resume.out" 2>&1; then
         verdict="${verdict}--resume auto failed; "
     elif ! grep -q '"steps" *: *300,' "$run/summary.json" 2>/dev/null; then
         verdict="${verdict}the resumed run did not reach step 300; "
+    elif [ -n "$(find "$run" -name '.checkpoint-*')" ]; then
+        verdict="${verdict}the resumed run's checkpoints left the killed write's partial file; "
     fi
     if [ -n "$verdict" ]; then
         problems=$((problems + 1))
@@ -155,7 +157,7 @@ for i in $(seq "$trials"); do
     rm -rf "$run"
 done
 if [ "$problems" -eq 0 ]; then
-    pass "case 2: $trials kill -9 trials ($with_latest with a checkpoint, at steps${steps:- none}; $leftovers partial temporary files left): every checkpoint opens, latest is complete, --resume auto finishes ($(since "$t") s)"
+    pass "case 2: $trials kill -9 trials ($with_latest with a checkpoint, at steps${steps:- none}; $leftovers partial temporary files left): every checkpoint opens, latest is complete, --resume auto finishes and its checkpoints remove the partial files ($(since "$t") s)"
 else
     fail "case 2: $problems of $trials kill -9 trials left a damaged checkpoint state"
 fi

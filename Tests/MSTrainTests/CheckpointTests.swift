@@ -61,7 +61,11 @@ final class CheckpointTests: XCTestCase {
 
     func testDamagedCheckpointIsRefusedAndAutoFallsBackToThePreviousOne() throws {
         let run = try trainer(configuration("damaged"))
+        // The partial file of a write that was killed is removed by the next checkpoint.
+        let abandoned = directory + "/damaged/.checkpoint-00000003.h5.partial-999999999"
+        try Data("partial".utf8).write(to: URL(fileURLWithPath: abandoned))
         _ = try run.run()
+        XCTAssertFalse(FileManager.default.fileExists(atPath: abandoned))
         let newest = directory + "/damaged/" + CheckpointDirectory.fileName(step: 20)
         // Truncate the newest checkpoint: reading it fails clearly.
         let bytes = try Data(contentsOf: URL(fileURLWithPath: newest))
