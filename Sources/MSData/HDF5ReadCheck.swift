@@ -34,7 +34,12 @@ public enum HDF5ReadCheck {
         let child = try spawn(command + [path], environment: environment, path: path)
         let deadline = Date(timeIntervalSinceNow: limit)
         var status: Int32 = 0
-        while waitpid(child, &status, WNOHANG) == 0 {
+        while true {
+            let finished = waitpid(child, &status, WNOHANG)
+            if finished == child { break }
+            guard finished == 0 || errno == EINTR else {
+                throw DataError.readCheckFailed(path: path, reason: "waiting for the child failed: \(String(cString: strerror(errno)))")
+            }
             guard Date() < deadline else {
                 kill(child, SIGKILL)
                 _ = waitpid(child, &status, 0)
