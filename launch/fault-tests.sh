@@ -2,17 +2,21 @@
 # Fault and bad-input checks of mstrain-dist on tiny 16x16 data (see docs/reliability.md):
 #   1. kill -9 of one rank under mpirun (2 and 4 ranks), then --resume auto
 #   2. kill -9 of a single-process run while it writes checkpoints (20 trials)
-#   3. corrupted, empty and wrong-type dataset and checkpoint files (1 and 2 ranks)
+#   3. corrupted, empty, wrong-type, wrong-shape and unreadable dataset and checkpoint files
+#      (1 and 2 ranks)
 #   4. bad options (1 and 2 ranks: non-zero exit, the error printed once)
-#   5. non-finite values (NaN pixels, an absurd learning rate) with --on-non-finite skip|stop
+#   5. non-finite values (NaN pixels, also in one image seen by one rank, an absurd learning
+#      rate) with --on-non-finite skip|stop
 #   6. an unwritable or full run directory while checkpointing
-#   7. byte-mutation fuzzing of dataset, weights and checkpoint files (tools/fuzz_files.py)
+#   9. byte-mutation fuzzing of dataset, weights and checkpoint files (tools/fuzz_files.py)
+# (Cases 7, Slurm, and 8, a lost host, are in launch/slurm-tests.sh and launch/multihost-tests.sh.)
 # Every run is bounded by `timeout`. Takes about 3 minutes on 2 cores. The last line reads
 # "N passed, M failed"; the exit status is non-zero if any check failed.
 #
 # Usage: launch/fault-tests.sh   (after `swift build -c release`, or with MSTRAIN_BIN set)
 #   FAULT_KILL_TRIALS   trials of case 2 (default 20)
-#   FAULT_FUZZ_SEED     seed of case 7 (default 1)
+#   FAULT_FUZZ_CASES    mutated files of case 9 (default 1200)
+#   FAULT_FUZZ_SEED     seed of case 9 (default 1)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source launch/lib.sh
@@ -118,8 +122,10 @@ for i in $(seq "$trials"); do
     timeout 60 "$bin" train --data "$work/data.h5" --mode single --levels 2 "${tiny[@]}" --iterations 300 \
         --checkpoint-every 1 --run-directory "$run" >"$work/ckpt.out" 2>&1 &
     pid=$!
-    # delays 0.20 ... 1.72 s, plus a per-trial jitter of up to 30 ms
-    sleep "$(awk -v i="$i" -v r="$RANDOM" 'BEGIN { printf "%.3f", 0.12 + 0.08 * i + (r % 30) / 1000 }')"
+    # Once the run has started (config.yaml written), delays of 0.00 ... 1.52 s plus a per-trial
+    # jitter of up to 30 ms.
+    for _ in $(seq 400); do [ -s "$run/config.yaml" ] && break; sleep 0.05; done
+    sleep "$(awk -v i="$i" -v r="$RANDOM" 'BEGIN { printf "%.3f", 0.08 * (i - 1) + (r % 30) / 1000 }')"
     child=$(pgrep -P "$pid")   # the mstrain-dist process under timeout
     kill -9 ${child:-$pid} 2>/dev/null
     wait "$pid" 2>/dev/null
@@ -136,10 +142,12 @@ for i in $(seq "$trials"); do
         { [ -f "$run/$named" ] && h5_opens "$run/$named"; } || verdict="${verdict}latest names '$named', which is missing or unreadable; "
     fi
     leftovers=$((leftovers + $(find "$run" -name '.checkpoint-*' | wc -l)))
-    if ! timeout 60 "$bin" train --config "$run/config.yaml" --resume auto --checkpoint-every 0 >"$work/ckpt-resume.out" 2>&1; then
+    if ! timeout 60 "$bin" train --config "$run/config.yaml" --resume auto --checkpoint-every 100 >"$work/ckpt-resume.out" 2>&1; then
         verdict="${verdict}--resume auto failed; "
     elif ! grep -q '"steps" *: *300,' "$run/summary.json" 2>/dev/null; then
         verdict="${verdict}the resumed run did not reach step 300; "
+    elif [ -n "$(find "$run" -name '.checkpoint-*')" ]; then
+        verdict="${verdict}the resumed run's checkpoints left the killed write's partial file; "
     fi
     if [ -n "$verdict" ]; then
         problems=$((problems + 1))
@@ -149,7 +157,7 @@ for i in $(seq "$trials"); do
     rm -rf "$run"
 done
 if [ "$problems" -eq 0 ]; then
-    pass "case 2: $trials kill -9 trials ($with_latest with a checkpoint, at steps${steps:- none}; $leftovers partial temporary files left): every checkpoint opens, latest is complete, --resume auto finishes ($(since "$t") s)"
+    pass "case 2: $trials kill -9 trials ($with_latest with a checkpoint, at steps${steps:- none}; $leftovers partial temporary files left): every checkpoint opens, latest is complete, --resume auto finishes and its checkpoints remove the partial files ($(since "$t") s)"
 else
     fail "case 2: $problems of $trials kill -9 trials left a damaged checkpoint state"
 fi
@@ -209,7 +217,75 @@ code=$?
 verdict=$(clean_error "$work/bad.out" "$code")
 [ -z "$verdict" ] && pass "case 3: --resume auto with only a damaged checkpoint: exit $code, clean error" \
     || fail "case 3: --resume auto with only a damaged checkpoint: $verdict" "$work/bad.out"
-echo "      (unreadable permissions are not tested: this runs as root, which reads any file)"
+# Wrong element type, wrong shapes, missing or empty splits (written with h5py): refused before
+# MPI starts, the error printed once.
+python3 - "$work" <<'EOF'
+import sys, h5py, numpy as np
+def write(name, train):
+    with h5py.File(f"{sys.argv[1]}/{name}.h5", "w") as f:
+        if train is not None:
+            f.create_dataset("train/images", data=train)
+        f.create_dataset("valid/images", data=np.zeros((4, 1, 16, 16), np.uint8))
+write("int16-images", np.zeros((16, 1, 16, 16), np.int16))
+write("3-axis-images", np.zeros((16, 16, 16), np.uint8))
+write("2-channel-images", np.zeros((16, 2, 16, 16), np.uint8))
+write("15x15-images", np.zeros((16, 1, 15, 15), np.uint8))
+write("no-train-split", None)
+write("empty-train-split", np.zeros((0, 1, 16, 16), np.uint8))
+EOF
+for kind in int16-images 3-axis-images 2-channel-images 15x15-images no-train-split empty-train-split; do
+    for ranks in 1 2; do
+        launch=(timeout 60); [ "$ranks" -gt 1 ] && launch+=("${mpi[@]}" -n "$ranks")
+        t=$(now)
+        "${launch[@]}" "$bin" train --data "$work/$kind.h5" --mode single --levels 2 "${tiny[@]}" --iterations 2 \
+            --run-directory "$work/bad-shape-$kind-$ranks" >"$work/bad.out" 2>&1
+        code=$?
+        verdict=$(clean_error "$work/bad.out" "$code")
+        [ -z "$verdict" ] && [ "$(error_lines "$work/bad.out")" -ne 1 ] && verdict="the error is printed $(error_lines "$work/bad.out") times"
+        if [ -z "$verdict" ]; then
+            pass "case 3: dataset with $kind, $ranks rank(s): exit $code, printed once ($(since "$t") s): $(grep -m1 -oE '(error|Error): .{0,70}' "$work/bad.out")"
+        else
+            fail "case 3: dataset with $kind, $ranks rank(s): $verdict" "$work/bad.out"
+        fi
+    done
+done
+# Unreadable files and an unwritable run directory, for an unprivileged user (as root every
+# file is readable, so these runs drop to user nobody with setpriv).
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
+    perm="$work/perm"
+    mkdir -p "$perm/runs" "$perm/locked"
+    chmod 711 "$work"   # nobody may enter $work/perm by name, not list $work
+    chmod 755 "$perm" "$perm/locked"
+    chmod 777 "$perm/runs"
+    cp "$work/data.h5" "$perm/data.h5"
+    cp "$work/data.h5" "$perm/unreadable-data.h5"
+    cp "$work/good/checkpoint-00000002.h5" "$perm/unreadable-checkpoint.h5"
+    cp "$work/good/config.yaml" "$perm/config.yaml"
+    chmod 644 "$perm/data.h5" "$perm/config.yaml"
+    chmod 000 "$perm/unreadable-data.h5" "$perm/unreadable-checkpoint.h5"
+    permission_runs=(
+        "unreadable dataset|--data $perm/unreadable-data.h5 --run-directory $perm/runs/a|permission denied"
+        "unreadable checkpoint|--config $perm/config.yaml --data $perm/data.h5 --run-directory $perm/runs/b --resume $perm/unreadable-checkpoint.h5|permissions"
+        "run directory in a read-only folder|--data $perm/data.h5 --run-directory $perm/locked/run|cannot write")
+    for entry in "${permission_runs[@]}"; do
+        IFS='|' read -r label options expected <<<"$entry"
+        read -r -a extra <<<"$options"
+        t=$(now)
+        setpriv --reuid=65534 --regid=65534 --clear-groups timeout 60 "$bin" train --mode single --levels 2 "${tiny[@]}" \
+            --iterations 2 "${extra[@]}" >"$work/perm.out" 2>&1
+        code=$?
+        verdict=$(clean_error "$work/perm.out" "$code")
+        [ -z "$verdict" ] && ! grep -q "$expected" "$work/perm.out" && verdict="the message does not say '$expected'"
+        if [ -z "$verdict" ]; then
+            pass "case 3: $label (user nobody): exit $code ($(since "$t") s): $(grep -m1 -oE '(error|Error): .{0,90}' "$work/perm.out" | sed "s|$work/||g")"
+        else
+            fail "case 3: $label (user nobody): $verdict" "$work/perm.out"
+        fi
+    done
+    chmod 700 "$work"
+else
+    echo "      (unreadable permissions are not tested: they need root and setpriv to run as another user)"
+fi
 
 # ---------------------------------------------------------------------------------------------
 echo "== 4. bad options"
@@ -289,6 +365,45 @@ nonfinite_case() {  # nonfinite_case NAME DATA EXTRA...
 }
 nonfinite_case "NaN pixels in the dataset" "$work/nan.h5"
 nonfinite_case "learning rate 1e30" "$work/data.h5" --learning-rate 1e30 --optimizer sgd
+# One NaN pixel in training image 3 only: with --batch 2 on 2 ranks each rank takes one sample
+# of a step, so only the rank that draws image 3 sees the NaN. Every rank must skip (or stop
+# at) the same step as one process does, and the ranks' parameters stay identical.
+python3 - "$work/data.h5" "$work/nan-one.h5" 3 <<'EOF'
+import sys, h5py, numpy as np
+with h5py.File(sys.argv[1], "r") as src, h5py.File(sys.argv[2], "w") as dst:
+    for k, v in src.attrs.items():
+        dst.attrs[k] = v
+    dst.attrs["value_range"] = "0..1"
+    for split in ("train", "valid"):
+        x = src[split]["images"][()].astype(np.float32) / 255
+        if split == "train":
+            x[int(sys.argv[3]), :, 5, 7] = np.nan
+        dst.create_group(split).create_dataset("images", data=x)
+EOF
+skipped_steps() { python3 -c 'import json, sys; print(*[r["step"] for r in map(json.loads, open(sys.argv[1])) if r.get("skipped")])' "$1" 2>/dev/null; }
+one_rank=(--data "$work/nan-one.h5" --mode single --levels 1 "${tiny[@]}" --iterations 20)
+t=$(now)
+timeout 60 "$bin" train "${one_rank[@]}" --on-non-finite skip --run-directory "$work/nan-one-1" >"$work/nf.out" 2>&1
+code1=$?
+timeout 60 "${mpi[@]}" -n 2 "$bin" train "${one_rank[@]}" --on-non-finite skip --check-replicas --run-directory "$work/nan-one-2" \
+    >"$work/nf2.out" 2>&1
+code2=$?
+steps1=$(skipped_steps "$work/nan-one-1/log.jsonl") steps2=$(skipped_steps "$work/nan-one-2/log.jsonl")
+if [ "$code1" -eq 0 ] && [ "$code2" -eq 0 ] && [ -n "$steps1" ] && [ "$steps1" = "$steps2" ] && finite_weights "$work/nan-one-2/weights.h5" \
+    && python3 tools/compare_weights.py "$work/nan-one-1/weights.h5" "$work/nan-one-2/weights.h5" >"$work/cmp.out" 2>&1; then
+    pass "case 5: NaN in one image, seen by one of 2 ranks, skip: both ranks skip step(s) $steps2 as one process does; replicas identical (--check-replicas), weights finite and equal to one process's ($(cat "$work/cmp.out"); $(since "$t") s)"
+else
+    fail "case 5: NaN in one image on one of 2 ranks, skip: exit $code1 / $code2, skipped steps '$steps1' (1 rank) / '$steps2' (2 ranks)" "$work/nf2.out" "$work/cmp.out"
+fi
+t=$(now)
+timeout 60 "${mpi[@]}" -n 2 "$bin" train "${one_rank[@]}" --on-non-finite stop --run-directory "$work/nan-one-stop" >"$work/nf.out" 2>&1
+code=$?
+first=${steps1%% *}
+if [ "$code" -eq 1 ] && [ "$(error_lines "$work/nf.out")" -eq 1 ] && grep -q "error: step ${first:-none}:" "$work/nf.out" && ! has_crash "$work/nf.out"; then
+    pass "case 5: NaN in one image, seen by one of 2 ranks, stop: exit 1 at step $first on every rank, printed once ($(since "$t") s)"
+else
+    fail "case 5: NaN in one image on one of 2 ranks, stop: exit $code, expected one error at step ${first:-?}" "$work/nf.out"
+fi
 
 # ---------------------------------------------------------------------------------------------
 echo "== 6. unwritable or full run directory"
@@ -330,13 +445,15 @@ else
 fi
 
 # ---------------------------------------------------------------------------------------------
-echo "== 7. fuzzing: mutated dataset, weights and checkpoint files"
+echo "== 9. fuzzing: mutated dataset, weights and checkpoint files"
 t=$(now)
+cases=${FAULT_FUZZ_CASES:-1200}   # 2/3 data info, 1/12 training on a dataset, 1/8 weights, 1/8 checkpoints
 if python3 tools/fuzz_files.py "$bin" "$work/data.h5" "$work/good/weights.h5" "$work/good/checkpoint-00000002.h5" \
-    "$work/good/config.yaml" "$work/fuzz" --seed "${FAULT_FUZZ_SEED:-1}" >"$work/fuzz.out" 2>&1; then
-    pass "case 7: fuzzing, no crash or hang ($(since "$t") s): $(tail -n 1 "$work/fuzz.out")"
+    "$work/good/config.yaml" "$work/fuzz" --seed "${FAULT_FUZZ_SEED:-1}" --dataset-cases $((cases * 2 / 3)) \
+    --training-cases $((cases / 12)) --weights-cases $((cases / 8)) --checkpoint-cases $((cases / 8)) >"$work/fuzz.out" 2>&1; then
+    pass "case 9: fuzzing, no crash or hang ($(since "$t") s): $(tail -n 1 "$work/fuzz.out")"
 else
-    fail "case 7: fuzzing found crashes or hangs ($(since "$t") s)"
+    fail "case 9: fuzzing found crashes or hangs ($(since "$t") s)"
     grep ' case [0-9]*: ' "$work/fuzz.out" | sed 's/^/      /'   # the full output is in tools/fuzz_files.py --case
 fi
 grep '^fuzz [a-z]*:' "$work/fuzz.out" | sed 's/^/      /'

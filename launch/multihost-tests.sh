@@ -7,7 +7,10 @@
 #   2. its weights equal those of the same training with mpirun -n 2 on one host, and of one
 #      process (relative difference at most 1e-4 per tensor);
 #   3. a two-host run sent SIGUSR1 checkpoints and exits with 75 on both hosts, and resumed
-#      on the two hosts it ends with the same weights again.
+#      on the two hosts it ends with the same weights again;
+#   4. a lost host: kill -9 of every process in msB, or msB's link set down, mid-run ends the
+#      job within 60 s with a message, and --resume auto with 2 ranks in msA alone ends with
+#      the same weights.
 # Needs root (ip netns). The namespaces are always deleted at the end; every run is killed
 # after 120 s at most. The last line reads "N passed, M failed".
 #
@@ -111,6 +114,9 @@ two_hosts=(mpirun -n 2 --host "$addr_a,$addr_b" --bind-to none
            --mca plm_rsh_agent "$work/rsh-agent"
            --mca btl self,tcp --mca btl_tcp_if_include 198.18.0.0/24 --mca oob_tcp_if_include 198.18.0.0/24
            -x OPENBLAS_NUM_THREADS)
+# TCP keepalive on mpirun's links to its daemons: a host cut off is noticed after about 7 s
+# (3 s idle, then 2 probes 2 s apart) instead of Open MPI's default 300 + 9 × 20 s.
+two_hosts+=(--mca oob_tcp_keepalive_time 3 --mca oob_tcp_keepalive_intvl 2 --mca oob_tcp_keepalive_probes 2)
 run_limit=120
 
 if ! "$bin" data synth --output "$work/tiny.h5" --train-count 32 --valid-count 4 --size 16 >"$work/synth.out" 2>&1; then
@@ -226,6 +232,66 @@ if [ "$status" -eq 75 ] && log_has "^stopped on a signal before step" "$work/sto
 else
     fail "SIGUSR1 to mpirun: stop with 75 after a checkpoint (exit $status)" "$work/stopped.out"
 fi
+
+# --- 4. a lost host, mid-run: every process of the second host killed, or its link down ----
+# lost_host HOW: HOW is "kill" (kill -9 of every process in msB) or "link" (msB's veth set down;
+# the ranks' stall watchdog, MSTRAIN_STALL_TIMEOUT_SECONDS=10, must notice). The job must end
+# within 60 s with a message; --resume auto with 2 ranks in msA alone must end with the weights
+# of the uninterrupted run.
+lost_host() {
+    local how=$1 t0 lost="$work/lost-$1" victims at t_lost status ended message detail i
+    t0=$(date +%s)
+    ip netns exec "$ns_a" env MSTRAIN_STALL_TIMEOUT_SECONDS=10 "${two_hosts[@]}" -x MSTRAIN_STALL_TIMEOUT_SECONDS \
+        "$bin" train "${train[@]}" --checkpoint-every 50 --run-directory "$lost" >"$work/lost.out" 2>&1 &
+    runner=$!
+    for ((i = 0; i < 300; i++)); do
+        [ -s "$lost/latest" ] && break
+        kill -0 "$runner" 2>/dev/null || break
+        sleep 0.2
+    done
+    victims=$(ip netns pids "$ns_b" 2>/dev/null | tr '\n' ' ')
+    if [ ! -s "$lost/latest" ] || [ -z "$victims" ] || ! kill -0 "$runner" 2>/dev/null; then
+        kill -KILL "$runner" 2>/dev/null; wait "$runner" 2>/dev/null; runner=""
+        fail "lost host ($how): no checkpoint, or no process in $ns_b, while the two-host run was going" "$work/lost.out"
+        return
+    fi
+    at=$(cat "$lost/latest")
+    t_lost=$(date +%s.%N)
+    if [ "$how" = kill ]; then
+        # shellcheck disable=SC2086
+        kill -KILL $victims 2>/dev/null
+    else
+        ip -n "$ns_b" link set "$veth_b" down
+    fi
+    status=0
+    wait_bounded "$runner" 60 || status=$?
+    runner=""
+    ended=$(awk -v a="$t_lost" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+    # mpirun's or the watchdog's account of it, e.g. "ORTE has lost communication with a remote daemon."
+    message=$(tr '\r' '\n' <"$work/lost.out" | grep -m1 -E 'ORTE|PRTE|mpirun noticed|lost communication|remote daemon|waited' | cut -c1-110)
+    if [ "$status" -ne 0 ] && [ "$status" -ne 124 ] && [ -n "$message" ]; then
+        pass "lost host ($how): $([ "$how" = kill ] && echo "kill -9 of every process of $ns_b" || echo "$ns_b's link down") after $at ends the job in ${ended} s (exit $status): $message"
+    else
+        fail "lost host ($how): the job ends within 60 s with a message (exit $status$([ "$status" -eq 124 ] && echo ': timed out'), ${ended} s)" "$work/lost.out"
+    fi
+    for pid in $(ip netns pids "$ns_b" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done   # a rank cut off by the link
+    ip -n "$ns_b" link set "$veth_b" up
+    # The remaining host finishes the run from the last checkpoint, with 2 ranks on its own.
+    status=0
+    bounded ip netns exec "$ns_a" env MSTRAIN_BIN="$bin" launch/run-local.sh 2 --config "$lost/config.yaml" \
+        --run-directory "$lost" --resume auto >"$work/lost-resumed.out" 2>&1 || status=$?
+    if [ "$status" -eq 0 ] && log_has "^resumed from" "$work/lost-resumed.out" && [ -s "$lost/weights.h5" ]; then
+        if detail=$(same_weights "$lost/weights.h5" "$work/one-host/weights.h5" 2>&1); then
+            pass "lost host ($how): --resume auto on $ns_a alone ends with the uninterrupted weights ($detail; $(($(date +%s) - t0)) s)"
+        else
+            fail "lost host ($how): --resume auto on $ns_a alone ends with the uninterrupted weights: $detail"
+        fi
+    else
+        fail "lost host ($how): --resume auto on $ns_a alone finishes (exit $status)" "$work/lost-resumed.out"
+    fi
+}
+lost_host kill
+lost_host link
 
 # --- the namespaces go ---------------------------------------------------------------------
 names=("${created[@]}")

@@ -19,5 +19,6 @@ echo "test: two hosts (network namespaces)"
 launch/multihost-tests.sh
 echo "test: Slurm (local one-node cluster)"
 launch/slurm-tests.sh
+launch/fault-tests.sh   # prints its own "fault-tests:" lines
 echo "test: unit tests"
 swift test -c release --skip-build --disable-swift-testing 2>&1

@@ -1,25 +1,47 @@
 #!/usr/bin/env python3
 """Reads an mstrain checkpoint with h5py (an independent HDF5 client) and checks its layout
-against docs/checkpoints.md: root attributes, one float32 dataset per parameter under
-/parameters, optimizer state buffers of one element per parameter under /optimizer, and the
-validation history under /metrics. Prints a summary; exits 1 on any mismatch.
+against docs/checkpoints.md: the checksum header in the 512-byte HDF5 user block (format,
+version, CRC-32 and size of the whole file), root attributes, one float32 dataset per parameter
+under /parameters, optimizer state buffers of one element per parameter under /optimizer, and
+the validation history under /metrics. Prints a summary; exits 1 on any mismatch.
 
 Usage: python3 tools/check_checkpoint.py CHECKPOINT.h5 [EXPECTED_PARAMETER_PATH ...]
 Needs h5py (pip install h5py); the project itself never does.
 """
 import json
 import sys
+import zlib
 
 import h5py
 import numpy as np
+
+FORMAT = "mstrain-checkpoint 2"
+HEADER_BYTES = 512
 
 REQUIRED_ATTRIBUTES = ["format", "format_version", "configuration", "checksum", "next_step", "stage",
                        "step_in_stage", "seed", "optimizer_step_count", "cumulative_work", "skipped_steps", "seconds",
                        "cpu_seconds", "schedule"]
 
 
+def header_problems(path):
+    """Checks the user-block header: '<format> <version>', 'crc32 <hex>', 'bytes <size>'."""
+    with open(path, "rb") as f:
+        data = f.read()
+    text, _, padding = data[:HEADER_BYTES].partition(b"\0")
+    lines = text.decode("ascii", "replace").split("\n")
+    if len(lines) != 4 or lines[3] or not lines[1].startswith("crc32 ") or not lines[2].startswith("bytes ") \
+            or padding.strip(b"\0"):
+        return [f"no readable checksum header (zero-padded) in the first {HEADER_BYTES} bytes: {lines!r}"]
+    problems = [] if lines[0] == FORMAT else [f"header names {lines[0]!r}, expected {FORMAT!r}"]
+    if int(lines[2][6:]) != len(data):
+        problems.append(f"header says {lines[2][6:]} bytes, the file has {len(data)}")
+    if int(lines[1][6:], 16) != zlib.crc32(data[HEADER_BYTES:]):
+        problems.append(f"CRC-32 {zlib.crc32(data[HEADER_BYTES:]):08x} differs from the header's {lines[1][6:]}")
+    return problems
+
+
 def main(path, expected):
-    problems = []
+    problems = header_problems(path)
     with h5py.File(path, "r") as f:
         for name in REQUIRED_ATTRIBUTES:
             if name not in f.attrs:

@@ -3,9 +3,10 @@
 
 Each case copies a valid file, overwrites 1 to 8 random bytes (half the cases inside the first
 4 KiB, where HDF5 keeps its superblock and most metadata, half anywhere) and runs one command
-on the copy under a 10 s limit:
+on the copy under a 30 s limit (a dataset's read check in a child process alone may take 10 s):
 
   dataset     mstrain-dist data info MUTATED
+  training    mstrain-dist train --config CONFIG --data MUTATED --iterations 1 --run-directory FRESH
   weights     mstrain-dist eval MUTATED --data DATASET
   checkpoint  mstrain-dist train --config CONFIG --run-directory FRESH --resume MUTATED
 
@@ -16,8 +17,8 @@ the output and the options that reproduce it (--seed S --case KIND:INDEX writes 
 mutated file into WORK_DIR and runs it again).
 
 Usage: python3 tools/fuzz_files.py BINARY DATASET WEIGHTS CHECKPOINT CONFIG WORK_DIR
-           [--seed S] [--dataset-cases N] [--weights-cases N] [--checkpoint-cases N] [--jobs J]
-           [--case KIND:INDEX]
+           [--seed S] [--dataset-cases N] [--training-cases N] [--weights-cases N]
+           [--checkpoint-cases N] [--jobs J] [--case KIND:INDEX]
 Prints one summary line per kind and exits 1 if any case failed.
 """
 import argparse
@@ -30,6 +31,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 CRASH_MARKERS = ("fatal error", "stack dump", "backtrace", "program crashed", "segmentation fault")
+KINDS = ("dataset", "training", "weights", "checkpoint")
+SOURCE = {"dataset": "dataset", "training": "dataset", "weights": "weights", "checkpoint": "checkpoint"}
+TIME_LIMIT = 30
 
 
 def mutate(data, rng):
@@ -51,6 +55,9 @@ def run_case(args, kind, index, original, seed):
         f.write(data)
     if kind == "dataset":
         command = [args.binary, "data", "info", path]
+    elif kind == "training":
+        command = [args.binary, "train", "--config", args.config, "--data", path, "--iterations", "1",
+                   "--run-directory", os.path.join(case_dir, "run")]
     elif kind == "weights":
         command = [args.binary, "eval", path, "--data", args.dataset, "--threads", "1"]
     else:
@@ -58,7 +65,7 @@ def run_case(args, kind, index, original, seed):
                    os.path.join(case_dir, "run"), "--resume", path]
     start = time.monotonic()
     try:
-        proc = subprocess.run(command, capture_output=True, timeout=10,
+        proc = subprocess.run(command, capture_output=True, timeout=TIME_LIMIT,
                               env=dict(os.environ, OPENBLAS_NUM_THREADS="1"))
         code, output = proc.returncode, (proc.stdout + proc.stderr).decode("utf-8", "replace")
     except subprocess.TimeoutExpired as e:
@@ -67,7 +74,7 @@ def run_case(args, kind, index, original, seed):
     lowered = output.lower()
     problem = None
     if code == "timeout":
-        problem = "timed out after 10 s"
+        problem = f"timed out after {TIME_LIMIT} s"
     elif code < 0:
         problem = f"killed by signal {-code}"
     elif any(m in lowered for m in CRASH_MARKERS):
@@ -87,13 +94,14 @@ def main():
         p.add_argument(name)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--dataset-cases", type=int, default=800)
+    p.add_argument("--training-cases", type=int, default=100)
     p.add_argument("--weights-cases", type=int, default=150)
     p.add_argument("--checkpoint-cases", type=int, default=150)
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument("--case", help="KIND:INDEX: only write that case's mutated file into WORK_DIR and run it once")
     args = p.parse_args()
     os.makedirs(args.work_dir, exist_ok=True)
-    originals = {k: open(getattr(args, k), "rb").read() for k in ("dataset", "weights", "checkpoint")}
+    originals = {k: open(getattr(args, SOURCE[k]), "rb").read() for k in KINDS}
     if args.case:
         kind, index = args.case.split(":")
         data, offsets = mutate(originals[kind], random.Random(f"{args.seed}-{kind}-{index}"))
@@ -104,13 +112,12 @@ def main():
         print(output.rstrip())
         print(f"{kind} case {index}: offsets {offsets}, exit {code}, {problem or 'ok'}, {seconds:.2f} s; file {path}")
         return 1 if problem else 0
-    cases = [(k, i) for k, n in (("dataset", args.dataset_cases), ("weights", args.weights_cases),
-                                 ("checkpoint", args.checkpoint_cases)) for i in range(n)]
+    cases = [(k, i) for k in KINDS for i in range(getattr(args, f"{k}_cases"))]
     start = time.monotonic()
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
         results = list(pool.map(lambda c: run_case(args, c[0], c[1], originals[c[0]], args.seed), cases))
     failures = 0
-    for kind in ("dataset", "weights", "checkpoint"):
+    for kind in KINDS:
         mine = [r for r in results if r[0] == kind]
         if not mine:
             continue
@@ -118,8 +125,11 @@ def main():
         refused = sum(1 for r in mine if r[2] in (1, 64) and not r[3])
         bad = [r for r in mine if r[3]]
         failures += len(bad)
-        print(f"fuzz {kind}: {len(mine)} cases, {ok} exit 0, {refused} clean errors, {len(bad)} failures, "
-              f"slowest {max(r[6] for r in mine):.2f} s")
+        # Clean errors from the dataset read check: HDF5 crashed or hung in the child process.
+        crashed = sum(1 for r in mine if not r[3] and "crashed with signal" in r[5])
+        hung = sum(1 for r in mine if not r[3] and "did not end within" in r[5])
+        print(f"fuzz {kind}: {len(mine)} cases, {ok} exit 0, {refused} clean errors ({crashed} HDF5 crashes and "
+              f"{hung} hangs caught by the read check), {len(bad)} failures, slowest {max(r[6] for r in mine):.2f} s")
         for _, index, code, problem, offsets, output, _ in bad:
             print(f"  {kind} case {index}: {problem}; mutated offsets {offsets}; "
                   f"reproduce with --seed {args.seed} --case {kind}:{index}")

@@ -17,6 +17,7 @@ static inline unsigned mstrain_h5f_acc_excl(void) { return H5F_ACC_EXCL; }
 static inline hid_t mstrain_h5p_default(void) { return H5P_DEFAULT; }
 static inline hid_t mstrain_h5p_dataset_create(void) { H5open(); return H5P_DATASET_CREATE; }
 static inline hid_t mstrain_h5p_file_access(void) { H5open(); return H5P_FILE_ACCESS; }
+static inline hid_t mstrain_h5p_file_create(void) { H5open(); return H5P_FILE_CREATE; }
 static inline hid_t mstrain_h5s_all(void) { return H5S_ALL; }
 static inline hsize_t mstrain_h5s_unlimited(void) { return H5S_UNLIMITED; }
 static inline size_t mstrain_h5t_variable(void) { return H5T_VARIABLE; }

@@ -5,6 +5,8 @@
 public enum DataError: Error, Equatable, CustomStringConvertible {
     /// Nothing exists at `path`.
     case missingFile(path: String)
+    /// `path` exists but this process may not read it.
+    case notReadable(path: String)
     /// `path` exists but is not an HDF5 file.
     case notHDF5(path: String)
     /// A file could not be created, renamed or removed.
@@ -23,6 +25,10 @@ public enum DataError: Error, Equatable, CustomStringConvertible {
     case unsupportedElementType(file: String, object: String, found: String)
     /// An HDF5 call failed for another reason.
     case hdf5Failure(file: String, operation: String, object: String)
+    /// Reading the file made the HDF5 library crash or hang (in `HDF5ReadCheck`'s child process).
+    case damaged(path: String, reason: String)
+    /// `HDF5ReadCheck` could not run its child process.
+    case readCheckFailed(path: String, reason: String)
     /// A generator or import option is out of range.
     case invalidOption(String)
     /// An import source has a format this program does not read (yet).
@@ -34,6 +40,8 @@ public enum DataError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .missingFile(let path):
             return "\(path): no such file. Check the path, or create a dataset with `mstrain-dist data synth` or `mstrain-dist data import`."
+        case .notReadable(let path):
+            return "\(path): permission denied. Make the file readable for this user (chmod/chown), or run as a user who may read it."
         case .notHDF5(let path):
             return "\(path): not an HDF5 file. Datasets are HDF5 files written by `mstrain-dist data synth` or `mstrain-dist data import`."
         case .cannotWrite(let path, let reason):
@@ -53,6 +61,10 @@ public enum DataError: Error, Equatable, CustomStringConvertible {
             return "\(file):\(object): element type \(found) is not supported. Image datasets are uint8 (0..255) or float32 (0..1)."
         case .hdf5Failure(let file, let operation, let object):
             return "\(file): HDF5 failed to \(operation) \(object). The file may be damaged, truncated or on a full disk; inspect it with `h5dump -H` or write it again."
+        case .damaged(let path, let reason):
+            return "\(path) is damaged: HDF5 could not read it (\(reason)). Re-create it with `mstrain-dist data synth` or `mstrain-dist data import`."
+        case .readCheckFailed(let path, let reason):
+            return "\(path): could not be checked before reading (\(reason)). Check the mstrain-dist installation."
         case .invalidOption(let message):
             return message
         case .unsupportedSource(let path, let reason):

@@ -60,13 +60,14 @@ public final class HDF5File: @unchecked Sendable {
     private var id: hid_t
 
     /// Opens an existing file, read-only unless `writable`.
-    /// Throws `.missingFile`, `.notHDF5` or `.hdf5Failure`.
+    /// Throws `.missingFile`, `.notReadable`, `.notHDF5` or `.hdf5Failure`.
     public init(openingAt path: String, writable: Bool = false) throws {
         self.path = path
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
             throw DataError.missingFile(path: path)
         }
+        guard isFolder.boolValue || FileManager.default.isReadableFile(atPath: path) else { throw DataError.notReadable(path: path) }
         id = try HDF5File.locked {
             guard !isFolder.boolValue, H5Fis_hdf5(path) > 0 else { throw DataError.notHDF5(path: path) }
             let flags = writable ? mstrain_h5f_acc_rdwr() : mstrain_h5f_acc_rdonly()
@@ -76,11 +77,21 @@ public final class HDF5File: @unchecked Sendable {
         }
     }
 
-    /// Creates a file, replacing any file at `path`. Throws `.cannotWrite`.
-    public init(creatingAt path: String) throws {
+    /// Creates a file, replacing any file at `path`. With `userBlockBytes` (0, or a power of two
+    /// ≥ 512) the file starts with that many bytes that HDF5 leaves alone (`HDF5Seal` writes its
+    /// header there). Throws `.cannotWrite`.
+    public init(creatingAt path: String, userBlockBytes: Int = 0) throws {
+        precondition(userBlockBytes == 0 || (userBlockBytes >= 512 && userBlockBytes & (userBlockBytes - 1) == 0),
+                     "HDF5File: user block of \(userBlockBytes) bytes is not 0 or a power of two ≥ 512")
         self.path = path
         id = try HDF5File.locked {
-            let id = H5Fcreate(path, mstrain_h5f_acc_trunc(), mstrain_h5p_default(), mstrain_h5p_default())
+            let properties = H5Pcreate(mstrain_h5p_file_create())
+            guard properties >= 0 else { throw DataError.cannotWrite(path: path, reason: "HDF5 could not create file properties") }
+            defer { H5Pclose(properties) }
+            guard H5Pset_userblock(properties, hsize_t(userBlockBytes)) >= 0 else {
+                throw DataError.cannotWrite(path: path, reason: "HDF5 refused a user block of \(userBlockBytes) bytes")
+            }
+            let id = H5Fcreate(path, mstrain_h5f_acc_trunc(), properties, mstrain_h5p_default())
             guard id >= 0 else { throw DataError.cannotWrite(path: path, reason: "HDF5 could not create the file") }
             return id
         }

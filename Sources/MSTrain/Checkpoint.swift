@@ -14,19 +14,22 @@ import MSOptim
 ///     /optimizer/<name>      float32 [P], the optimizer's state buffers (exp_avg, …)
 ///     /metrics/validation    float64 [K, 4]: step, MSE, PSNR, SSIM of every validation so far
 ///
-/// `checksum` is a 64-bit FNV-1a hash (hex) of the parameter and optimizer-state bytes; a
-/// reader recomputes it, so a damaged file is refused instead of resumed.
+/// The file starts with an `HDF5Seal` header (a CRC-32 of the whole file), checked before HDF5
+/// opens it, so a damaged or truncated file is refused before the HDF5 library parses it.
+/// `checksum` is a 64-bit FNV-1a hash (hex) of the parameter and optimizer-state values; a
+/// reader recomputes it as well.
 public enum Checkpoint {
     public static let format = "mstrain-checkpoint"
-    public static let formatVersion: Int64 = 1
+    /// 2: with the `HDF5Seal` header (version 1 files had none and are refused).
+    public static let formatVersion: Int64 = 2
 
-    /// Writes the trainer's state to `path` atomically (temporary file, fsync, rename).
+    /// Writes the trainer's state to `path` atomically (temporary file, seal, fsync, rename).
     public static func write(_ trainer: Trainer, to path: String) throws {
         let store = trainer.model.parameters
         let state = trainer.optimizer.state
         let position = trainer.schedule.position(ofStep: min(trainer.progress.nextStep, trainer.schedule.totalIterations - 1))
         try AtomicOutput.write(to: path) { temporary in
-            let file = try HDF5File(creatingAt: temporary)
+            let file = try HDF5File(creatingAt: temporary, userBlockBytes: HDF5Seal.headerBytes)
             let p = trainer.progress
             let attributes: [(String, HDF5Attribute)] = [
                 ("format", .string(format)), ("format_version", .int64(formatVersion)),
@@ -55,6 +58,7 @@ public enum Checkpoint {
             try file.createDataset("/metrics/validation", elementType: .float64, shape: [history.count, 4])
             if !history.isEmpty { try file.write(history.flatMap { [Double($0.step), $0.mse, $0.psnr, $0.ssim] }, to: "/metrics/validation") }
             try file.close()
+            try HDF5Seal.seal(temporary, format: format, version: formatVersion)
         }
     }
 
@@ -63,7 +67,12 @@ public enum Checkpoint {
     /// written by an incompatible configuration.
     public static func read(into trainer: Trainer, from path: String) throws {
         let file: HDF5File
-        do { file = try HDF5File(openingAt: path) } catch let error as DataError {
+        do {
+            try HDF5Seal.verify(path, format: format, version: formatVersion)
+            file = try HDF5File(openingAt: path)
+        } catch let error as HDF5SealError {
+            throw CheckpointError.unreadable(path: path, reason: error.problem)
+        } catch let error as DataError {
             throw CheckpointError.unreadable(path: path, reason: error.description)
         }
         defer { try? file.close() }

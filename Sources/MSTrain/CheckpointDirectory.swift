@@ -17,8 +17,9 @@ public struct CheckpointDirectory: Sendable {
 
     public static func fileName(step: Int) -> String { String(format: "checkpoint-%08d.h5", step) }
 
-    /// Writes the trainer's checkpoint, then points `latest` at it, then prunes old ones.
-    /// Returns the checkpoint's path.
+    /// Writes the trainer's checkpoint, then points `latest` at it, then prunes old ones and
+    /// the partial files of writes that were killed (`.checkpoint-*.partial-PID` of another
+    /// process: only one process writes a run directory's checkpoints). Returns the path.
     @discardableResult
     public func save(_ trainer: Trainer) throws -> String {
         let name = CheckpointDirectory.fileName(step: trainer.progress.nextStep)
@@ -30,7 +31,15 @@ public struct CheckpointDirectory: Sendable {
             }
         }
         for old in checkpointNames().dropLast(keep) { try? FileManager.default.removeItem(atPath: runDirectory.file(old)) }
+        for partial in abandonedPartialNames() { try? FileManager.default.removeItem(atPath: runDirectory.file(partial)) }
         return path
+    }
+
+    /// Temporary checkpoint files (`AtomicOutput`'s `.checkpoint-<step>.h5.partial-PID`) of other processes.
+    func abandonedPartialNames() -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: runDirectory.path)) ?? []
+        let mine = ".partial-\(ProcessInfo.processInfo.processIdentifier)"
+        return names.filter { $0.hasPrefix(".checkpoint-") && $0.contains(".partial-") && !$0.hasSuffix(mine) }
     }
 
     /// Complete checkpoint file names, oldest first (partial files have other names).

@@ -4,16 +4,18 @@ import MSTensor
 
 /// A model's parameters in HDF5: one float32 dataset per parameter at
 /// `/parameters/<slot path>` with the slot's shape, and root attributes `format`
-/// ("mstrain-weights"), `format_version` and `configuration` (the run's YAML).
+/// ("mstrain-weights"), `format_version` and `configuration` (the run's YAML). The file starts
+/// with an `HDF5Seal` header (a CRC-32 of the whole file), checked before HDF5 opens it.
 /// Written atomically (temporary file, then rename).
 public enum WeightsFile {
     public static let format = "mstrain-weights"
-    public static let formatVersion: Int64 = 1
+    /// 2: with the `HDF5Seal` header (version 1 files had none and are refused).
+    public static let formatVersion: Int64 = 2
 
     public static func write(_ model: Model, configuration: TrainingConfiguration, to path: String) throws {
         let store = model.parameters
         try AtomicOutput.write(to: path) { temporary in
-            let file = try HDF5File(creatingAt: temporary)
+            let file = try HDF5File(creatingAt: temporary, userBlockBytes: HDF5Seal.headerBytes)
             try file.setAttribute("format", .string(format))
             try file.setAttribute("format_version", .int64(formatVersion))
             try file.setAttribute("configuration", .string(try configuration.yaml()))
@@ -24,12 +26,21 @@ public enum WeightsFile {
                 try file.write(Array(store.values[slot.range]), to: name)
             }
             try file.close()
+            try HDF5Seal.seal(temporary, format: format, version: formatVersion)
         }
+    }
+
+    /// Verifies the file's checksum, then opens it with HDF5.
+    static func open(_ path: String) throws -> HDF5File {
+        do { try HDF5Seal.verify(path, format: format, version: formatVersion) } catch let error as HDF5SealError {
+            throw WeightsFileError.unreadable(file: path, problem: error.problem)
+        }
+        return try HDF5File(openingAt: path)
     }
 
     /// Loads every parameter of `model` from `path`; throws if one is missing or has another shape.
     public static func read(into model: Model, from path: String) throws {
-        let file = try HDF5File(openingAt: path)
+        let file = try open(path)
         defer { try? file.close() }
         guard case .string(format)? = try file.attribute("format") else {
             throw WeightsFileError.notWeights(path)
@@ -54,6 +65,8 @@ public enum WeightsFile {
 /// A weights file that does not fit the model it is loaded into.
 public enum WeightsFileError: Error, CustomStringConvertible, Equatable {
     case notWeights(String)
+    /// Missing, damaged, truncated or without the checksum header (`HDF5SealError.problem`).
+    case unreadable(file: String, problem: String)
     case missingParameter(file: String, parameter: String)
     case shapeMismatch(file: String, parameter: String, expected: [Int], found: [Int])
 
@@ -62,6 +75,8 @@ public enum WeightsFileError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .notWeights(let path):
             return "\(path): not an mstrain weights file (its root attribute format is not \"\(WeightsFile.format)\")"
+        case .unreadable(let file, let problem):
+            return "\(file): \(problem). Pass the weights.h5 of a finished run, or train again to write it"
         case .missingParameter(let file, let parameter):
             return "\(file): has no parameter \(parameter). \(hint)"
         case .shapeMismatch(let file, let parameter, let expected, let found):
@@ -73,7 +88,7 @@ public enum WeightsFileError: Error, CustomStringConvertible, Equatable {
 extension WeightsFile {
     /// The training configuration stored in a weights file.
     public static func configuration(in path: String) throws -> TrainingConfiguration {
-        let file = try HDF5File(openingAt: path)
+        let file = try open(path)
         defer { try? file.close() }
         guard case .string(format)? = try file.attribute("format"),
               case .string(let yaml)? = try file.attribute("configuration") else {

@@ -31,7 +31,8 @@ func configureThreads(_ requested: Int?, ranks: Int = 1) {
 }
 
 extension TrainingOptions {
-    /// The resolved configuration, with its data file checked, before MPI starts: an error is
+    /// The resolved configuration, with its data file checked (read once in a child process, then
+    /// its layout against the options), before MPI starts: an error is
     /// printed once, by launch rank 0, and every rank exits with 64 (invalid options) or 1 (a
     /// data file that cannot be used).
     func resolveBeforeLaunch(launchRank: Int) throws -> TrainingConfiguration {
@@ -43,7 +44,12 @@ extension TrainingOptions {
             report(error)
             throw ExitCode.validationFailure
         }
-        do { try configuration.data.map(configuration.checkData(at:)) } catch {
+        do {
+            if let data = configuration.data {
+                try checkDatasetInChildProcess(data)
+                try configuration.checkData(at: data)
+            }
+        } catch {
             report(error)
             throw ExitCode.failure
         }

@@ -5,7 +5,7 @@ import Foundation
 struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data", abstract: "Create, import and inspect HDF5 datasets.",
-        subcommands: [DataSynthCommand.self, DataImportCommand.self, DataInfoCommand.self])
+        subcommands: [DataSynthCommand.self, DataImportCommand.self, DataInfoCommand.self, DataReadCheckCommand.self])
 }
 
 /// `--output FILE` of the commands that write a dataset.

@@ -12,6 +12,7 @@ struct DataInfoCommand: ParsableCommand {
     @Flag(help: "Skip the per-split mean and standard deviation (they read every image).") var noStatistics = false
 
     func run() throws {
+        try checkDatasetInChildProcess(file)
         let description = try DatasetDescription(path: file)
         let attributes = description.attributes
         func attribute(_ name: String) -> String { attributes[name]?.description ?? "(not set)" }

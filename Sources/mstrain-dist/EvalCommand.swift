@@ -36,6 +36,9 @@ struct EvalCommand: ParsableCommand {
     func run() throws {
         try runReportingErrors {
             configureThreads(threads)
+            // A dataset given here or named by the weights is read once in a child process first (not
+            // the built-in set, which this program wrote).
+            if let givenData = try data ?? WeightsFile.configuration(in: weights).data { try checkDatasetInChildProcess(givenData) }
             let restorations = try Restorations(weights: weights, data: data, split: Split(rawValue: split)!, count: count,
                                                 log: { print($0) })
             let (metrics, input) = (restorations.metrics, restorations.inputMetrics)

@@ -53,7 +53,11 @@ final class CheckpointTests: XCTestCase {
 
     func testDamagedCheckpointIsRefusedAndAutoFallsBackToThePreviousOne() throws {
         let run = try trainer(configuration("damaged"))
+        // The partial file of a write that was killed is removed by the next checkpoint.
+        let abandoned = directory + "/damaged/.checkpoint-00000003.h5.partial-999999999"
+        try Data("partial".utf8).write(to: URL(fileURLWithPath: abandoned))
         _ = try run.run()
+        XCTAssertFalse(FileManager.default.fileExists(atPath: abandoned))
         let newest = directory + "/damaged/" + CheckpointDirectory.fileName(step: 20)
         // Truncate the newest checkpoint: reading it fails clearly.
         let bytes = try Data(contentsOf: URL(fileURLWithPath: newest))
@@ -61,7 +65,8 @@ final class CheckpointTests: XCTestCase {
         XCTAssertThrowsError(try trainer(configuration("damaged")).resume(from: newest)) { error in
             XCTAssertTrue("\(error)".contains(newest), "\(error)")
         }
-        // Flip a byte inside a parameter of an intact copy: the checksum catches it.
+        // Change a parameter of an intact copy: the whole-file CRC-32 catches it before HDF5
+        // opens the file; after sealing the changed file again, the checksum of the values does.
         let previous = directory + "/damaged/" + CheckpointDirectory.fileName(step: 10)
         let flipped = directory + "/flipped.h5"
         try FileManager.default.copyItem(atPath: previous, toPath: flipped)
@@ -71,7 +76,11 @@ final class CheckpointTests: XCTestCase {
         try file.write(values, to: "/parameters/unet.input.weight")
         try file.close()
         XCTAssertThrowsError(try trainer(configuration("damaged")).resume(from: flipped)) { error in
-            XCTAssertTrue("\(error)".contains("checksum"), "\(error)")
+            XCTAssertTrue("\(error)".contains("the file is damaged: its CRC-32"), "\(error)")
+        }
+        try HDF5Seal.seal(flipped, format: Checkpoint.format, version: Checkpoint.formatVersion)
+        XCTAssertThrowsError(try trainer(configuration("damaged")).resume(from: flipped)) { error in
+            XCTAssertTrue("\(error)".contains("checksum mismatch"), "\(error)")
         }
         // --resume auto skips the damaged newest file and resumes from step 10.
         let auto = try trainer(configuration("damaged"))

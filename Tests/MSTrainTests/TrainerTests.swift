@@ -61,6 +61,15 @@ final class TrainerTests: XCTestCase {
         let other = try makeModel(fresh.model.configuration, seed: 99)
         try WeightsFile.read(into: other, from: run.file("weights.h5"))
         XCTAssertEqual(other.parameters.snapshotValues(), fresh.model.parameters.snapshotValues())
+        // A damaged copy is refused by its whole-file checksum, before HDF5 reads it.
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: run.file("weights.h5")))
+        bytes[bytes.count / 2] ^= 1
+        let damaged = run.file("damaged-weights.h5")
+        try bytes.write(to: URL(fileURLWithPath: damaged))
+        XCTAssertThrowsError(try WeightsFile.read(into: other, from: damaged)) { error in
+            guard case .unreadable(damaged, let problem)? = error as? WeightsFileError else { return XCTFail("\(error)") }
+            XCTAssertTrue(problem.hasPrefix("the file is damaged"), problem)
+        }
     }
 
     func testRunsAreDeterministic() throws {
