@@ -42,12 +42,14 @@ since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 # error_lines FILE: how many error messages FILE holds ("error: ", "Error: ", "rank N: error: ")
 error_lines() { grep -oE '(error|Error): ' "$1" | wc -l; }   # counts interleaved messages too
 has_crash() { grep -qiE 'fatal error|stack dump|backtrac|program crashed|signal [0-9]+' "$1"; }
-# clean_error FILE CODE: empty when CODE is 1 or 64 and FILE has an error line and no crash trace
+# clean_error FILE CODE [EXPECTED]: empty when CODE is EXPECTED (default: one of the error
+# statuses 1, 64, 65, 66, 73 of `mstrain-dist train --help`) and FILE has an error line and no
+# crash trace
 clean_error() {
-    local file=$1 code=$2
+    local file=$1 code=$2 expected=${3:-"1 64 65 66 73"}
     if [ "$code" -eq 124 ] || [ "$code" -eq 137 ]; then echo "hung (timeout)"
     elif [ "$code" -eq 0 ]; then echo "exit 0, expected an error"
-    elif [ "$code" -ne 1 ] && [ "$code" -ne 64 ]; then echo "exit $code (not 1 or 64)"
+    elif ! [[ " $expected " == *" $code "* ]]; then echo "exit $code (expected $expected)"
     elif has_crash "$file"; then echo "crash trace in the output"
     elif [ "$(error_lines "$file")" -eq 0 ]; then echo "no error: line"
     fi
@@ -187,7 +189,7 @@ for kind in truncated bit-flipped empty text directory; do
         "${launch[@]}" "$bin" train --data "$work/data-$kind.h5" --mode single --levels 2 "${tiny[@]}" --iterations 2 \
             --run-directory "$work/bad-data-$kind-$ranks" >"$work/bad.out" 2>&1
         code=$?
-        verdict=$(clean_error "$work/bad.out" "$code")
+        verdict=$(clean_error "$work/bad.out" "$code" 65)
         if [ -z "$verdict" ]; then
             pass "case 3: $kind dataset, $ranks rank(s): exit $code, clean error ($(since "$t") s): $(grep -m1 -oE '(error|Error): .{0,70}' "$work/bad.out")"
         elif [ "$kind" = bit-flipped ] && [ "$code" -eq 0 ]; then
@@ -200,7 +202,7 @@ for kind in truncated bit-flipped empty text directory; do
         "${launch[@]}" "$bin" train --config "$work/good/config.yaml" --run-directory "$work/bad-ckpt-$kind-$ranks" \
             --resume "$work/ckpt-$kind.h5" >"$work/bad.out" 2>&1
         code=$?
-        verdict=$(clean_error "$work/bad.out" "$code")
+        verdict=$(clean_error "$work/bad.out" "$code" "$([ "$kind" = directory ] && echo 66 || echo 65)")
         if [ -z "$verdict" ]; then
             pass "case 3: $kind checkpoint, $ranks rank(s): exit $code, clean error ($(since "$t") s): $(grep -m1 -oE '(error|Error): .{0,70}' "$work/bad.out")"
         else
@@ -214,7 +216,7 @@ cp "$work/ckpt-bit-flipped.h5" "$work/auto-bad/checkpoint-00000002.h5"
 echo "checkpoint-00000002.h5" >"$work/auto-bad/latest"
 timeout 60 "$bin" train --config "$work/good/config.yaml" --run-directory "$work/auto-bad" --resume auto >"$work/bad.out" 2>&1
 code=$?
-verdict=$(clean_error "$work/bad.out" "$code")
+verdict=$(clean_error "$work/bad.out" "$code" 65)
 [ -z "$verdict" ] && pass "case 3: --resume auto with only a damaged checkpoint: exit $code, clean error" \
     || fail "case 3: --resume auto with only a damaged checkpoint: $verdict" "$work/bad.out"
 # Wrong element type, wrong shapes, missing or empty splits (written with h5py): refused before
@@ -240,7 +242,7 @@ for kind in int16-images 3-axis-images 2-channel-images 15x15-images no-train-sp
         "${launch[@]}" "$bin" train --data "$work/$kind.h5" --mode single --levels 2 "${tiny[@]}" --iterations 2 \
             --run-directory "$work/bad-shape-$kind-$ranks" >"$work/bad.out" 2>&1
         code=$?
-        verdict=$(clean_error "$work/bad.out" "$code")
+        verdict=$(clean_error "$work/bad.out" "$code" 65)
         [ -z "$verdict" ] && [ "$(error_lines "$work/bad.out")" -ne 1 ] && verdict="the error is printed $(error_lines "$work/bad.out") times"
         if [ -z "$verdict" ]; then
             pass "case 3: dataset with $kind, $ranks rank(s): exit $code, printed once ($(since "$t") s): $(grep -m1 -oE '(error|Error): .{0,70}' "$work/bad.out")"
@@ -264,17 +266,17 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
     chmod 644 "$perm/data.h5" "$perm/config.yaml"
     chmod 000 "$perm/unreadable-data.h5" "$perm/unreadable-checkpoint.h5"
     permission_runs=(
-        "unreadable dataset|--data $perm/unreadable-data.h5 --run-directory $perm/runs/a|permission denied"
-        "unreadable checkpoint|--config $perm/config.yaml --data $perm/data.h5 --run-directory $perm/runs/b --resume $perm/unreadable-checkpoint.h5|permissions"
-        "run directory in a read-only folder|--data $perm/data.h5 --run-directory $perm/locked/run|cannot write")
+        "unreadable dataset|--data $perm/unreadable-data.h5 --run-directory $perm/runs/a|permission denied|66"
+        "unreadable checkpoint|--config $perm/config.yaml --data $perm/data.h5 --run-directory $perm/runs/b --resume $perm/unreadable-checkpoint.h5|permissions|66"
+        "run directory in a read-only folder|--data $perm/data.h5 --run-directory $perm/locked/run|cannot write|73")
     for entry in "${permission_runs[@]}"; do
-        IFS='|' read -r label options expected <<<"$entry"
+        IFS='|' read -r label options expected status <<<"$entry"
         read -r -a extra <<<"$options"
         t=$(now)
         setpriv --reuid=65534 --regid=65534 --clear-groups timeout 60 "$bin" train --mode single --levels 2 "${tiny[@]}" \
             --iterations 2 "${extra[@]}" >"$work/perm.out" 2>&1
         code=$?
-        verdict=$(clean_error "$work/perm.out" "$code")
+        verdict=$(clean_error "$work/perm.out" "$code" "$status")
         [ -z "$verdict" ] && ! grep -q "$expected" "$work/perm.out" && verdict="the message does not say '$expected'"
         if [ -z "$verdict" ]; then
             pass "case 3: $label (user nobody): exit $code ($(since "$t") s): $(grep -m1 -oE '(error|Error): .{0,90}' "$work/perm.out" | sed "s|$work/||g")"
@@ -306,8 +308,11 @@ for opt in "${bad_options[@]}"; do
     code2=$?
     s2=$(since "$t")
     count=$(error_lines "$work/opt2.out")
-    verdict=$(clean_error "$work/opt1.out" "$code1")
-    [ -z "$verdict" ] && verdict=$(clean_error "$work/opt2.out" "$code2" | sed 's/^/2 ranks: /')
+    status=64   # invalid options; a missing file (66) or options the data cannot take (65) are not
+    [[ "$opt" == --data* ]] && status=66
+    [[ "$opt" == "--levels 6" ]] && status=65
+    verdict=$(clean_error "$work/opt1.out" "$code1" $status)
+    [ -z "$verdict" ] && verdict=$(clean_error "$work/opt2.out" "$code2" $status | sed 's/^/2 ranks: /')
     [ -z "$verdict" ] && grep -q MPI_ABORT "$work/opt2.out" && verdict="2 ranks: reported after MPI start-up (MPI_ABORT)"
     # A rank that prints after another has failed may be ended by mpirun first, so a message
     # printed by every rank shows up twice in most runs, not in all.
@@ -353,7 +358,7 @@ nonfinite_case() {  # nonfinite_case NAME DATA EXTRA...
             --run-directory "$work/nf-stop-$name-$ranks" "$@" >"$work/nf.out" 2>&1
         code=$?
         local verdict
-        verdict=$(clean_error "$work/nf.out" "$code")
+        verdict=$(clean_error "$work/nf.out" "$code" 1)
         [ -z "$verdict" ] && [ "$code" -ne 1 ] && verdict="exit $code, expected 1"
         [ -z "$verdict" ] && [ "$(error_lines "$work/nf.out")" -ne 1 ] && verdict="$(error_lines "$work/nf.out") error lines, expected 1"
         if [ -z "$verdict" ]; then
@@ -411,7 +416,7 @@ printf 'a file\n' >"$work/plain-file"
 t=$(now)
 timeout 60 "$bin" train --data "$work/data.h5" "${tiny[@]}" --iterations 2 --run-directory "$work/plain-file/run" >"$work/wr.out" 2>&1
 code=$?
-verdict=$(clean_error "$work/wr.out" "$code")
+verdict=$(clean_error "$work/wr.out" "$code" 73)
 [ -z "$verdict" ] && pass "case 6: run directory under a plain file: exit $code, clean error ($(since "$t") s): $(grep -m1 -oE '(error|Error): .{0,70}' "$work/wr.out")" \
     || fail "case 6: run directory under a plain file: $verdict" "$work/wr.out"
 mkdir -p "$work/full"
@@ -422,7 +427,7 @@ if mount -t tmpfs -o size=$(( (ckpt_bytes * 5 / 2) / 1024 ))k tmpfs "$work/full"
     timeout 60 "$bin" train --data "$work/data.h5" --mode single --levels 2 "${tiny[@]}" --iterations 10 --checkpoint-every 2 \
         --run-directory "$work/full/run" >"$work/full.out" 2>&1
     code=$?
-    verdict=$(clean_error "$work/full.out" "$code")
+    verdict=$(clean_error "$work/full.out" "$code" 73)
     named=$(cat "$work/full/run/latest" 2>/dev/null)
     if [ -z "$verdict" ]; then
         if [ -n "$named" ] && h5_opens "$work/full/run/$named"; then

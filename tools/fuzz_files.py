@@ -10,7 +10,8 @@ on the copy under a 30 s limit (a dataset's read check in a child process alone 
   weights     mstrain-dist eval MUTATED --data DATASET
   checkpoint  mstrain-dist train --config CONFIG --run-directory FRESH --resume MUTATED
 
-A case passes when the command exits 0, or exits 1 or 64 with an "error:"/"Error:" line and no
+A case passes when the command exits 0, or exits with one of the error statuses of
+`mstrain-dist train --help` (1, 64, 65, 66, 73) with an "error:"/"Error:" line and no
 crash trace ("Fatal error", "Stack dump", "backtrace"). Death by a signal, a timeout or a crash
 trace is a failure; each is printed with the kind, the case number, the mutated offsets and
 the output and the options that reproduce it (--seed S --case KIND:INDEX writes that one
@@ -31,6 +32,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 CRASH_MARKERS = ("fatal error", "stack dump", "backtrace", "program crashed", "segmentation fault")
+# The exit statuses of a clean error (`mstrain-dist train --help`).
+ERROR_STATUSES = (1, 64, 65, 66, 73)
 KINDS = ("dataset", "training", "weights", "checkpoint")
 SOURCE = {"dataset": "dataset", "training": "dataset", "weights": "weights", "checkpoint": "checkpoint"}
 TIME_LIMIT = 30
@@ -79,7 +82,7 @@ def run_case(args, kind, index, original, seed):
         problem = f"killed by signal {-code}"
     elif any(m in lowered for m in CRASH_MARKERS):
         problem = f"crash trace in the output (exit {code})"
-    elif code not in (0, 1, 64):
+    elif code not in (0,) + ERROR_STATUSES:
         problem = f"exit status {code}"
     elif code != 0 and not any(line.startswith(("error:", "Error:")) or ": error: " in line
                                for line in output.splitlines()):
@@ -122,7 +125,7 @@ def main():
         if not mine:
             continue
         ok = sum(1 for r in mine if r[2] == 0 and not r[3])
-        refused = sum(1 for r in mine if r[2] in (1, 64) and not r[3])
+        refused = sum(1 for r in mine if r[2] in ERROR_STATUSES and not r[3])
         bad = [r for r in mine if r[3]]
         failures += len(bad)
         # Clean errors from the dataset read check: HDF5 crashed or hung in the child process.

@@ -58,11 +58,14 @@ public final class HDF5File: @unchecked Sendable {
     /// Path as given when opening.
     public let path: String
     private var id: hid_t
+    /// Created by this process: a failing HDF5 call is a failure to write it (a full disk, say).
+    private let isNew: Bool
 
     /// Opens an existing file, read-only unless `writable`.
     /// Throws `.missingFile`, `.notReadable`, `.notHDF5` or `.hdf5Failure`.
     public init(openingAt path: String, writable: Bool = false) throws {
         self.path = path
+        isNew = false
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
             throw DataError.missingFile(path: path)
@@ -84,6 +87,7 @@ public final class HDF5File: @unchecked Sendable {
         precondition(userBlockBytes == 0 || (userBlockBytes >= 512 && userBlockBytes & (userBlockBytes - 1) == 0),
                      "HDF5File: user block of \(userBlockBytes) bytes is not 0 or a power of two ≥ 512")
         self.path = path
+        isNew = true
         id = try HDF5File.locked {
             let properties = H5Pcreate(mstrain_h5p_file_create())
             guard properties >= 0 else { throw DataError.cannotWrite(path: path, reason: "HDF5 could not create file properties") }
@@ -297,12 +301,19 @@ public final class HDF5File: @unchecked Sendable {
     }
 
     private func check(_ status: herr_t, _ operation: String, _ object: String) throws {
-        if status < 0 { throw DataError.hdf5Failure(file: path, operation: operation, object: object) }
+        if status < 0 { throw failure(operation, object) }
     }
 
     private func checkID(_ object: hid_t, _ operation: String, _ what: String) throws -> hid_t {
-        if object < 0 { throw DataError.hdf5Failure(file: path, operation: operation, object: what) }
+        if object < 0 { throw failure(operation, what) }
         return object
+    }
+
+    /// The error of a failed HDF5 call: `.cannotWrite` for a file this process creates, else
+    /// `.hdf5Failure`.
+    private func failure(_ operation: String, _ object: String) -> DataError {
+        isNew ? .cannotWrite(path: path, reason: "HDF5 failed to \(operation) \(object)")
+            : .hdf5Failure(file: path, operation: operation, object: object)
     }
 
     private func checkFlag(_ flag: htri_t, _ operation: String, _ what: String) throws -> Bool {

@@ -121,4 +121,12 @@ public struct HDF5SealError: Error, Equatable, CustomStringConvertible {
     }
 
     public var description: String { "\(path): \(problem)" }
+
+    /// The file is missing, a folder or not readable (rather than damaged or of another format).
+    public var isInaccessible: Bool {
+        switch kind {
+        case .missing, .folder, .unreadable: return true
+        default: return false
+        }
+    }
 }

@@ -71,7 +71,8 @@ public enum Checkpoint {
             try HDF5Seal.verify(path, format: format, version: formatVersion)
             file = try HDF5File(openingAt: path)
         } catch let error as HDF5SealError {
-            throw CheckpointError.unreadable(path: path, reason: error.problem)
+            throw error.isInaccessible ? CheckpointError.inaccessible(path: path, reason: error.problem)
+                : CheckpointError.unreadable(path: path, reason: error.problem)
         } catch let error as DataError {
             throw CheckpointError.unreadable(path: path, reason: error.description)
         }
@@ -207,6 +208,8 @@ public enum Checkpoint {
 public enum CheckpointError: Error, CustomStringConvertible, Equatable {
     case notACheckpoint(String)
     case unreadable(path: String, reason: String)
+    /// Missing, a folder, or not readable (permissions).
+    case inaccessible(path: String, reason: String)
     case incompatible(path: String, option: String, checkpoint: String, current: String)
     case noneFound(directory: String)
 
@@ -214,7 +217,7 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .notACheckpoint(let path):
             return "\(path): not an mstrain checkpoint (no format attribute \"\(Checkpoint.format)\"); pass a checkpoint-<step>.h5 file"
-        case .unreadable(let path, let reason):
+        case .unreadable(let path, let reason), .inaccessible(let path, let reason):
             return "\(path): cannot resume from this checkpoint: \(reason). Earlier checkpoints in the same run directory "
                 + "are untouched; resume from one of them with --resume PATH"
         case .incompatible(let path, let option, let checkpoint, let current):

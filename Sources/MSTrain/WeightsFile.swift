@@ -33,7 +33,8 @@ public enum WeightsFile {
     /// Verifies the file's checksum, then opens it with HDF5.
     static func open(_ path: String) throws -> HDF5File {
         do { try HDF5Seal.verify(path, format: format, version: formatVersion) } catch let error as HDF5SealError {
-            throw WeightsFileError.unreadable(file: path, problem: error.problem)
+            throw error.isInaccessible ? WeightsFileError.inaccessible(file: path, problem: error.problem)
+                : WeightsFileError.unreadable(file: path, problem: error.problem)
         }
         return try HDF5File(openingAt: path)
     }
@@ -67,6 +68,8 @@ public enum WeightsFileError: Error, CustomStringConvertible, Equatable {
     case notWeights(String)
     /// Missing, damaged, truncated or without the checksum header (`HDF5SealError.problem`).
     case unreadable(file: String, problem: String)
+    /// Missing, a folder, or not readable (permissions).
+    case inaccessible(file: String, problem: String)
     case missingParameter(file: String, parameter: String)
     case shapeMismatch(file: String, parameter: String, expected: [Int], found: [Int])
 
@@ -75,7 +78,7 @@ public enum WeightsFileError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .notWeights(let path):
             return "\(path): not an mstrain weights file (its root attribute format is not \"\(WeightsFile.format)\")"
-        case .unreadable(let file, let problem):
+        case .unreadable(let file, let problem), .inaccessible(let file, let problem):
             return "\(file): \(problem). Pass the weights.h5 of a finished run, or train again to write it"
         case .missingParameter(let file, let parameter):
             return "\(file): has no parameter \(parameter). \(hint)"

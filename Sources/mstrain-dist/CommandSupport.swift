@@ -4,8 +4,8 @@ import MSDistributed
 import MSTensor
 import MSTrain
 
-/// Runs `body`; an error a user can cause becomes one line on standard error and exit code 1,
-/// with no stack trace.
+/// Runs `body`; an error a user can cause becomes one line on standard error and the exit status
+/// of its kind (`ExitStatus`), with no stack trace.
 func runReportingErrors(_ body: () throws -> Void) throws {
     do {
         try body()
@@ -15,7 +15,7 @@ func runReportingErrors(_ body: () throws -> Void) throws {
         throw error
     } catch {
         FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-        throw ExitCode.failure
+        throw ExitStatus.exitCode(for: error)
     }
 }
 
@@ -33,8 +33,8 @@ func configureThreads(_ requested: Int?, ranks: Int = 1) {
 extension TrainingOptions {
     /// The resolved configuration, with its data file checked (read once in a child process, then
     /// its layout against the options), before MPI starts: an error is
-    /// printed once, by launch rank 0, and every rank exits with 64 (invalid options) or 1 (a
-    /// data file that cannot be used).
+    /// printed once, by launch rank 0, and every rank exits with 64 (invalid options) or the
+    /// status of the data file's problem (`ExitStatus`; 65 for options the data cannot take).
     func resolveBeforeLaunch(launchRank: Int) throws -> TrainingConfiguration {
         func report(_ error: Error) {
             if launchRank == 0 { FileHandle.standardError.write(Data("error: \(error)\n".utf8)) }
@@ -50,8 +50,10 @@ extension TrainingOptions {
                 try configuration.checkData(at: data)
             }
         } catch {
+            // Options that this data cannot take (too many levels for its size, say) are a
+            // mismatch with the data file, reported as such.
             report(error)
-            throw ExitCode.failure
+            throw error is ConfigurationError ? ExitCode(ExitStatus.dataError) : ExitStatus.exitCode(for: error)
         }
         return configuration
     }
@@ -65,10 +67,11 @@ func makeCommunicatorReportingErrors(rank: Int) throws -> any Communicator {
     }
 }
 
-/// Runs `body` on every rank. A thrown error ends the whole job: with one rank it is printed as
-/// one line and the exit code is 1; with several, the failing rank prints it and aborts every
-/// rank (no rank is left waiting in a collective). A `CollectiveError`, thrown by every rank
-/// alike, is printed by rank 0 and ends every rank with exit code 1, without an abort.
+/// Runs `body` on every rank. A thrown error ends the whole job with the exit status of its kind
+/// (`ExitStatus`): with one rank it is printed as one line; with several, the failing rank
+/// prints it and aborts every rank (no rank is left waiting in a collective). A
+/// `CollectiveError`, thrown by every rank alike, is printed by rank 0 and ends every rank
+/// without an abort.
 func runCollectively(_ communicator: any Communicator, _ body: () throws -> Void) throws {
     do {
         try body()
@@ -76,11 +79,11 @@ func runCollectively(_ communicator: any Communicator, _ body: () throws -> Void
         throw error
     } catch let error as CollectiveError {
         if communicator.isRoot { FileHandle.standardError.write(Data("error: \(error)\n".utf8)) }
-        throw ExitCode.failure
+        throw ExitStatus.exitCode(for: error)
     } catch {
-        if communicator.size > 1 { communicator.abort(message: "error: \(error)", code: 1) }
+        if communicator.size > 1 { communicator.abort(message: "error: \(error)", code: ExitStatus.code(for: error)) }
         FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-        throw ExitCode.failure
+        throw ExitStatus.exitCode(for: error)
     }
 }
 

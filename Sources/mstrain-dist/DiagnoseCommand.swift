@@ -34,7 +34,7 @@ struct DiagnoseLevels: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            var configuration = try options.resolve()
+            var configuration = try options.resolveBeforeLaunch(launchRank: 0)
             configuration.mode = .multiscale
             configureThreads(threads)
             let reporter = ProgressReporter()

@@ -181,8 +181,11 @@ struct TrainCommand: ParsableCommand {
             $MSTRAIN_CACHE_DIR or ~/.cache/mstrain) and a small UNet denoiser is trained with Full-Multiscale.
             The run directory receives config.yaml (the resolved configuration), log.jsonl (one line per \
             step), summary.json, weights.h5 and checkpoints (checkpoint-<step>.h5 and a `latest` pointer).
-            Exit status: 0 done; 1 error; 64 invalid options; 75 stopped by SIGTERM/SIGUSR1 after writing a \
-            checkpoint (continue with --resume auto).
+            Exit status: 0 done; 1 the run failed; 64 invalid options; 65 an input file with wrong content or \
+            options it cannot take (damaged, wrong layout, incompatible checkpoint, too many levels); 66 an input \
+            file missing or unreadable; 70 ranks \
+            disagree (--check-replicas); 73 the run directory cannot be written; 75 stopped by SIGTERM/SIGUSR1 \
+            after writing a checkpoint (continue with --resume auto).
             """)
 
     @OptionGroup var options: TrainingOptions
@@ -232,7 +235,7 @@ struct TrainCommand: ParsableCommand {
                 throw ExitCode(TrainingInterrupted.exitCode)
             }
             if checkReplicas && !trainer.replicasAgree() {
-                communicator.abort(message: "parameters differ between ranks at the end of the run", code: 70)
+                communicator.abort(message: "parameters differ between ranks at the end of the run", code: ExitStatus.replicasDiffer)
             }
             reporter.log(String(format: "done: %d steps, %.0f WU, %.1f s; validation PSNR %.2f dB (input %.2f dB), SSIM %.4f, MSE %.5f",
                                 summary.steps, summary.workUnits, summary.seconds, summary.validation.psnr,
