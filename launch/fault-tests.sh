@@ -180,15 +180,22 @@ open(p, "wb").write(b)' "$3" ;;
         directory) mkdir -p "$3" ;;
     esac
 }
+# train_on RANKS DATA RUN_DIR: a 2-step run on DATA with RANKS ranks (1: no mpirun), bounded,
+# its output in $work/bad.out; sets t (its start) and code (its exit status).
+train_on() {
+    local launch=(timeout 60)
+    [ "$1" -gt 1 ] && launch+=("${mpi[@]}" -n "$1")
+    t=$(now)
+    "${launch[@]}" "$bin" train --data "$2" --mode single --levels 2 "${tiny[@]}" --iterations 2 --run-directory "$3" \
+        >"$work/bad.out" 2>&1
+    code=$?
+}
 for kind in truncated bit-flipped empty text directory; do
     make_bad "$kind" "$work/data.h5" "$work/data-$kind.h5"
     make_bad "$kind" "$work/good/checkpoint-00000002.h5" "$work/ckpt-$kind.h5"
     for ranks in 1 2; do
         launch=(timeout 60); [ "$ranks" -gt 1 ] && launch+=("${mpi[@]}" -n "$ranks")
-        t=$(now)
-        "${launch[@]}" "$bin" train --data "$work/data-$kind.h5" --mode single --levels 2 "${tiny[@]}" --iterations 2 \
-            --run-directory "$work/bad-data-$kind-$ranks" >"$work/bad.out" 2>&1
-        code=$?
+        train_on "$ranks" "$work/data-$kind.h5" "$work/bad-data-$kind-$ranks"
         verdict=$(clean_error "$work/bad.out" "$code" 65)
         if [ -z "$verdict" ]; then
             pass "case 3: $kind dataset, $ranks rank(s): exit $code, clean error ($(since "$t") s): $(grep -m1 -oE '(error|Error): .{0,70}' "$work/bad.out")"
@@ -237,11 +244,7 @@ write("empty-train-split", np.zeros((0, 1, 16, 16), np.uint8))
 EOF
 for kind in int16-images 3-axis-images 2-channel-images 15x15-images no-train-split empty-train-split; do
     for ranks in 1 2; do
-        launch=(timeout 60); [ "$ranks" -gt 1 ] && launch+=("${mpi[@]}" -n "$ranks")
-        t=$(now)
-        "${launch[@]}" "$bin" train --data "$work/$kind.h5" --mode single --levels 2 "${tiny[@]}" --iterations 2 \
-            --run-directory "$work/bad-shape-$kind-$ranks" >"$work/bad.out" 2>&1
-        code=$?
+        train_on "$ranks" "$work/$kind.h5" "$work/bad-shape-$kind-$ranks"
         verdict=$(clean_error "$work/bad.out" "$code" 65)
         [ -z "$verdict" ] && [ "$(error_lines "$work/bad.out")" -ne 1 ] && verdict="the error is printed $(error_lines "$work/bad.out") times"
         if [ -z "$verdict" ]; then

@@ -133,6 +133,25 @@ log_has() { tr '\r' '\n' <"$2" | grep -q "$1"; }
 ran_in_both() {  # the run's output shows 2 ranks, and mpirun started a daemon in the second host
     log_has "2 rank(s)" "$1" && grep -q "^$addr_b $ns_b\$" "$work/rsh-agent.log" 2>/dev/null
 }
+
+# resume_matches LABEL OUT RUN_DIR COMMAND...: runs the resuming COMMAND (bounded, output in OUT)
+# and checks that it resumed and ended with the weights of the uninterrupted one-host run
+# (the elapsed seconds are counted from $t0).
+resume_matches() {
+    local label=$1 out=$2 run=$3 status=0 detail
+    shift 3
+    bounded "$@" >"$out" 2>&1 || status=$?
+    if [ "$status" -eq 0 ] && log_has "^resumed from" "$out" && [ -s "$run/weights.h5" ]; then
+        if detail=$(same_weights "$run/weights.h5" "$work/one-host/weights.h5" 2>&1); then
+            pass "$label ends with the uninterrupted weights ($detail; $(($(date +%s) - t0)) s)"
+        else
+            fail "$label ends with the uninterrupted weights: $detail"
+        fi
+    else
+        fail "$label finishes (exit $status)" "$out"
+    fi
+}
+
 # wait_bounded PID SECONDS: waits for a background job; kills it after SECONDS (status 124).
 wait_bounded() {
     local pid=$1 limit=$2 i
@@ -217,18 +236,8 @@ runner=""
 if [ "$status" -eq 75 ] && log_has "^stopped on a signal before step" "$work/stopped.out" && [ -s "$stopped/latest" ] \
     && [ ! -e "$stopped/summary.json" ]; then
     pass "SIGUSR1 to mpirun: the ranks on both hosts stop with 75 after a checkpoint ($(cat "$stopped/latest"))"
-    status=0
-    bounded ip netns exec "$ns_a" "${two_hosts[@]}" "$bin" train --config "$stopped/config.yaml" \
-        --run-directory "$stopped" --resume auto >"$work/resumed.out" 2>&1 || status=$?
-    if [ "$status" -eq 0 ] && log_has "^resumed from" "$work/resumed.out" && [ -s "$stopped/weights.h5" ]; then
-        if detail=$(same_weights "$stopped/weights.h5" "$work/one-host/weights.h5" 2>&1); then
-            pass "resumed on two hosts, the run ends with the uninterrupted weights ($detail; $(($(date +%s) - t0)) s)"
-        else
-            fail "resumed on two hosts, the run ends with the uninterrupted weights: $detail"
-        fi
-    else
-        fail "resume on two hosts finishes (exit $status)" "$work/resumed.out"
-    fi
+    resume_matches "resumed on two hosts" "$work/resumed.out" "$stopped" ip netns exec "$ns_a" "${two_hosts[@]}" "$bin" \
+        train --config "$stopped/config.yaml" --run-directory "$stopped" --resume auto
 else
     fail "SIGUSR1 to mpirun: stop with 75 after a checkpoint (exit $status)" "$work/stopped.out"
 fi
@@ -277,18 +286,9 @@ lost_host() {
     for pid in $(ip netns pids "$ns_b" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done   # a rank cut off by the link
     ip -n "$ns_b" link set "$veth_b" up
     # The remaining host finishes the run from the last checkpoint, with 2 ranks on its own.
-    status=0
-    bounded ip netns exec "$ns_a" env MSTRAIN_BIN="$bin" launch/run-local.sh 2 --config "$lost/config.yaml" \
-        --run-directory "$lost" --resume auto >"$work/lost-resumed.out" 2>&1 || status=$?
-    if [ "$status" -eq 0 ] && log_has "^resumed from" "$work/lost-resumed.out" && [ -s "$lost/weights.h5" ]; then
-        if detail=$(same_weights "$lost/weights.h5" "$work/one-host/weights.h5" 2>&1); then
-            pass "lost host ($how): --resume auto on $ns_a alone ends with the uninterrupted weights ($detail; $(($(date +%s) - t0)) s)"
-        else
-            fail "lost host ($how): --resume auto on $ns_a alone ends with the uninterrupted weights: $detail"
-        fi
-    else
-        fail "lost host ($how): --resume auto on $ns_a alone finishes (exit $status)" "$work/lost-resumed.out"
-    fi
+    resume_matches "lost host ($how): --resume auto on $ns_a alone" "$work/lost-resumed.out" "$lost" \
+        ip netns exec "$ns_a" env MSTRAIN_BIN="$bin" launch/run-local.sh 2 --config "$lost/config.yaml" \
+        --run-directory "$lost" --resume auto
 }
 lost_host kill
 lost_host link
