@@ -16,15 +16,39 @@ import MSTensor
 /// convolution (`isPointwise`) skips im2col: the input itself is `cols`. Large images are cut
 /// into bands of rows so `cols` stays in cache; small images put several samples into one
 /// GEMM so it is wide enough.
+///
+/// Layers with few channels on large images take the direct path instead (`DirectConv2d`,
+/// chosen by `Algorithm.automatic`), where im2col and BLAS packing would cost as much as the product.
 public enum Conv2d {
+    /// How a call computes. `automatic` picks, per pass, the path `DirectConv2d.isPreferred` names
+    /// (measured by `mstrain-dist bench kernels`); the others force one path (tests, benchmarks).
+    public enum Algorithm: String, CaseIterable, Sendable {
+        case automatic
+        /// im2col (or the input itself, for 1×1) and `cblas_sgemm`.
+        case im2colGEMM = "im2col-gemm"
+        /// Shifted products over the zero-padded input (`DirectConv2d`).
+        case direct
+
+        /// The path `pass` of a call with this setting takes.
+        public func resolved(for g: Conv2dGeometry, pass: Pass) -> Algorithm {
+            self == .automatic ? (DirectConv2d.isPreferred(for: g, pass: pass) ? .direct : .im2colGEMM) : self
+        }
+    }
+
+    /// The three products of a convolution.
+    public enum Pass: Sendable { case forward, inputGradient, weightGradient }
+
     /// `input` `[N, C_in, H, W]`, `weight` `[C_out, C_in, K, K]` (PyTorch layout), `bias`
     /// `[C_out]` or nil → `[N, C_out, H_out, W_out]`.
     public static func forward(_ input: Tensor, weight: UnsafeBufferPointer<Float>, bias: UnsafeBufferPointer<Float>?,
-                               geometry: Conv2dGeometry) -> Tensor {
+                               geometry: Conv2dGeometry, algorithm: Algorithm = .automatic) -> Tensor {
         let g = geometry
         check(input: input, weight: weight, geometry: g)
         precondition(bias == nil || bias!.count == g.outputChannels,
                      "Conv2d.forward: bias has \(bias!.count) elements, expected [\(g.outputChannels)]")
+        if algorithm.resolved(for: g, pass: .forward) == .direct {
+            return DirectConv2d.forward(input, weight: weight, bias: bias, geometry: g)
+        }
         let plan = BlockPlan(g)
         let outputCount = g.outputShape.reduce(1, *)
         let scalars = [Float](unsafeUninitializedCapacity: outputCount) { buffer, initialized in
@@ -66,7 +90,7 @@ public enum Conv2d {
                                 geometry: Conv2dGeometry,
                                 weightGradient: UnsafeMutableBufferPointer<Float>,
                                 biasGradient: UnsafeMutableBufferPointer<Float>?,
-                                computeInputGradient: Bool = true) -> Tensor? {
+                                computeInputGradient: Bool = true, algorithm: Algorithm = .automatic) -> Tensor? {
         let g = geometry
         check(input: input, weight: weight, geometry: g)
         precondition(outputGradient.shape == g.outputShape,
@@ -76,7 +100,7 @@ public enum Conv2d {
                      + "[\(g.outputChannels), \(g.inputChannels), \(g.kernelSize), \(g.kernelSize)]")
         precondition(biasGradient == nil || biasGradient!.count == g.outputChannels,
                      "Conv2d.backward: bias gradient has \(biasGradient!.count) elements, expected [\(g.outputChannels)]")
-        let plan = BlockPlan(g)
+        let plan = BlockPlan(g), weightAlgorithm = algorithm.resolved(for: g, pass: .weightGradient)
         outputGradient.withUnsafeBufferPointer { dyBuffer in
             input.withUnsafeBufferPointer { xBuffer in
                 let dy = dyBuffer.baseAddress!, x = xBuffer.baseAddress!
@@ -87,6 +111,7 @@ public enum Conv2d {
                         }
                     }
                 }
+                guard weightAlgorithm == .im2colGEMM else { return }
                 let scratch = Scratch(plan, geometry: g)
                 defer { scratch.deallocate() }
                 for block in plan.blocks {
@@ -98,7 +123,12 @@ public enum Conv2d {
                 }
             }
         }
-        return computeInputGradient ? inputGradient(outputGradient: outputGradient, weight: weight, geometry: g) : nil
+        if weightAlgorithm == .direct {
+            DirectConv2d.accumulateWeightGradient(outputGradient: outputGradient, input: input, geometry: g,
+                                                  into: weightGradient)
+        }
+        return computeInputGradient
+            ? inputGradient(outputGradient: outputGradient, weight: weight, geometry: g, algorithm: algorithm) : nil
     }
 
     /// `dL/dinput` `[N, C_in, H, W]` alone (what `backward` returns), given
@@ -107,15 +137,19 @@ public enum Conv2d {
     /// Stride 1: the forward convolution of `dY` with the flipped kernel (`transposedForward`).
     /// Otherwise per block `dcols = Wᵀ · dY`, folded back onto the input pixels by col2im.
     public static func inputGradient(outputGradient: Tensor, weight: UnsafeBufferPointer<Float>,
-                                     geometry: Conv2dGeometry) -> Tensor {
+                                     geometry: Conv2dGeometry, algorithm: Algorithm = .automatic) -> Tensor {
         let g = geometry
         precondition(outputGradient.shape == g.outputShape,
                      "Conv2d.inputGradient: output gradient \(outputGradient.shape), expected \(g.outputShape)")
         precondition(weight.count == g.weightCount,
                      "Conv2d.inputGradient: weight has \(weight.count) elements, expected "
                      + "[\(g.outputChannels), \(g.inputChannels), \(g.kernelSize), \(g.kernelSize)]")
+        let algorithm = algorithm.resolved(for: g, pass: .inputGradient)
         if g.stride == 1 && g.padding < g.kernelSize {
-            return transposedForward(outputGradient, weight: weight, geometry: g)
+            return transposedForward(outputGradient, weight: weight, geometry: g, algorithm: algorithm)
+        }
+        if algorithm == .direct {
+            return DirectConv2d.inputGradient(outputGradient: outputGradient, weight: weight, geometry: g)
         }
         let plan = BlockPlan(g)
         var result = Tensor(shape: g.inputShape)
@@ -144,7 +178,7 @@ public enum Conv2d {
     /// flipped, channel-transposed kernel `W'[c, o, ky, kx] = W[o, c, K−1−ky, K−1−kx]` and
     /// padding `K−1−p`: one GEMM per block with `k = C_out·K²`, written once (no col2im).
     static func transposedForward(_ outputGradient: Tensor, weight: UnsafeBufferPointer<Float>,
-                                  geometry g: Conv2dGeometry) -> Tensor {
+                                  geometry g: Conv2dGeometry, algorithm: Algorithm) -> Tensor {
         let k = g.kernelSize, taps = k * k
         let transposed = Conv2dGeometry(batch: g.batch, inputChannels: g.outputChannels, outputChannels: g.inputChannels,
                                         inputHeight: g.outputHeight, inputWidth: g.outputWidth,
@@ -157,7 +191,9 @@ public enum Conv2d {
                 }
             }
         }
-        return flipped.withUnsafeBufferPointer { forward(outputGradient, weight: $0, bias: nil, geometry: transposed) }
+        return flipped.withUnsafeBufferPointer {
+            forward(outputGradient, weight: $0, bias: nil, geometry: transposed, algorithm: algorithm)
+        }
     }
 }
 

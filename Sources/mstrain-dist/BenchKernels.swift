@@ -7,7 +7,8 @@ import MSTensor
 /// default UNet, next to the GEMM rate of the same BLAS in the same process.
 ///
 /// The input gradient is timed through `Conv2d.inputGradient`, the weight gradient through
-/// `Conv2d.backward(computeInputGradient: false)` (which includes im2col and the bias sum). Forward and input-gradient
+/// `Conv2d.backward(computeInputGradient: false)` (which includes im2col or the direct path's
+/// input copies, and the bias sum), on the path `--algorithm` names. Forward and input-gradient
 /// times include allocating the returned tensor, under the training process's allocator
 /// settings (`AllocatorTuning.retainFreedMemory`). A second table compares a mesh-free
 /// convolution with a 3×3 one (`meshFreeTable`, in BenchKernels+MeshFree.swift).
@@ -28,6 +29,9 @@ struct BenchKernels: ParsableCommand {
 
     @Option(help: "Timed repetitions per measurement; the best is reported.")
     var repeats = 3
+
+    @Option(help: "Convolution path: automatic (what training uses), im2col-gemm, or direct.")
+    var algorithm: Conv2d.Algorithm = .automatic
 
     @Option(help: "Tables: conv (the UNet's convolutions), mfc (mesh-free against 3×3), or all.")
     var tables: BenchTables = .all
@@ -86,7 +90,7 @@ struct BenchKernels: ParsableCommand {
         print("batch \(batch), best of \(repeats) by \(Self.clockName); GFLOP/s (% of sgemm); "
               + "each pass counted as 2·N·C_out·H_out·W_out·C_in·K² flops")
         let header = pad("layer", 28) + pad("C_in→C_out", 12) + pad("K/s", 5) + pad("H→H_out", 10)
-            + pad("forward", 16) + pad("input grad", 16) + pad("weight grad", 16)
+            + pad("forward", 16) + pad("input grad", 16) + pad("weight grad", 16) + "path (D direct, G im2col-gemm)"
         print(header)
         print(String(repeating: "-", count: header.count))
         for (layer, g, seconds) in rows {
@@ -96,7 +100,9 @@ struct BenchKernels: ParsableCommand {
             }
             print(pad(layer.name, 28) + pad("\(g.inputChannels)→\(g.outputChannels)", 12)
                   + pad("\(g.kernelSize)/\(g.stride)", 5) + pad("\(g.inputHeight)→\(g.outputHeight)", 10)
-                  + cells.joined())
+                  + cells.joined() + [Conv2d.Pass.forward, .inputGradient, .weightGradient].map {
+                      algorithm.resolved(for: g, pass: $0) == .direct ? "D" : "G"
+                  }.joined(separator: " "))
         }
     }
 
@@ -114,14 +120,14 @@ struct BenchKernels: ParsableCommand {
         defer { weightGradient.deallocate(); biasGradient.deallocate() }
         return weight.withUnsafeBufferPointer { w in
             bias.withUnsafeBufferPointer { b in
-                let forward = best { _ = Conv2d.forward(input, weight: w, bias: b, geometry: g) }
+                let forward = best { _ = Conv2d.forward(input, weight: w, bias: b, geometry: g, algorithm: algorithm) }
                 let inputGradient = best {
-                    _ = Conv2d.inputGradient(outputGradient: outputGradient, weight: w, geometry: g)
+                    _ = Conv2d.inputGradient(outputGradient: outputGradient, weight: w, geometry: g, algorithm: algorithm)
                 }
                 let weightGradients = best {
                     _ = Conv2d.backward(outputGradient: outputGradient, input: input, weight: w, geometry: g,
                                         weightGradient: weightGradient, biasGradient: biasGradient,
-                                        computeInputGradient: false)
+                                        computeInputGradient: false, algorithm: algorithm)
                 }
                 return (forward, inputGradient, weightGradients)
             }
@@ -200,3 +206,5 @@ struct UNetLayer {
         ]
     }
 }
+
+extension Conv2d.Algorithm: ExpressibleByArgument {}

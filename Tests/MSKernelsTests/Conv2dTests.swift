@@ -3,8 +3,8 @@ import MSTensor
 import MSTestSupport
 import XCTest
 
-/// `Conv2d` against the direct-loop `Conv2dReference`, and the reference against central
-/// differences.
+/// `Conv2d` against the direct-loop `Conv2dReference`, on each path (`Conv2d.Algorithm`), and the
+/// reference against central differences.
 final class Conv2dTests: XCTestCase {
     /// One test problem: geometry, whether it has a bias, and seeded values rounded to Float.
     struct Problem {
@@ -29,8 +29,10 @@ final class Conv2dTests: XCTestCase {
     }
 
     /// Shapes covering odd sizes, kernels 1/3/5, strides 1/2, padding 0/1/2, batch 1 and 3,
-    /// with and without bias; the last ones are large enough to be cut into row bands, to run
-    /// the pointwise path on whole images, and to put several small samples into one GEMM.
+    /// with and without bias; the later ones are large enough to be cut into row bands, to run
+    /// the pointwise path on whole images, and to put several small samples into one GEMM; the
+    /// last two give the direct path several bands and blocks per sample, with output channels
+    /// that are not a multiple of its 4-row tiles.
     static let problems: [Problem] = {
         let shapes: [(n: Int, c: Int, o: Int, h: Int, w: Int, k: Int, s: Int, p: Int, bias: Bool)] = [
             (1, 1, 1, 5, 5, 3, 1, 0, false),
@@ -47,6 +49,8 @@ final class Conv2dTests: XCTestCase {
             (3, 6, 5, 33, 35, 3, 2, 1, false),
             (1, 5, 6, 40, 41, 1, 1, 0, true),
             (3, 4, 3, 31, 33, 3, 1, 1, true),
+            (1, 48, 6, 40, 41, 3, 1, 1, true),
+            (2, 48, 5, 41, 42, 3, 2, 1, false),
         ]
         return shapes.enumerated().map { index, s in
             Problem(Conv2dGeometry(batch: s.n, inputChannels: s.c, outputChannels: s.o, inputHeight: s.h, inputWidth: s.w,
@@ -67,62 +71,104 @@ final class Conv2dTests: XCTestCase {
         XCTAssertFalse(Conv2dGeometry(inputShape: [1, 3, 4, 4], outputChannels: 2, kernelSize: 1, stride: 2).isPointwise)
     }
 
+    /// The paths the tests run: each forced one, and the automatic choice.
+    static let algorithms = Conv2d.Algorithm.allCases
+
+    /// The automatic choice: direct for the thin spatial layers on large images, GEMM for 1×1
+    /// kernels and small images.
+    func testAutomaticChoice() {
+        let thin = Conv2dGeometry(batch: 2, inputChannels: 32, outputChannels: 32, inputHeight: 64, inputWidth: 64,
+                                  kernelSize: 3, padding: 1)
+        let wide = Conv2dGeometry(batch: 2, inputChannels: 128, outputChannels: 128, inputHeight: 32, inputWidth: 32,
+                                  kernelSize: 3, padding: 1)
+        let small = Conv2dGeometry(batch: 2, inputChannels: 32, outputChannels: 32, inputHeight: 8, inputWidth: 8,
+                                   kernelSize: 3, padding: 1)
+        let pointwise = Conv2dGeometry(batch: 2, inputChannels: 32, outputChannels: 64, inputHeight: 64, inputWidth: 64,
+                                       kernelSize: 1)
+        let strided = Conv2dGeometry(batch: 2, inputChannels: 32, outputChannels: 32, inputHeight: 64, inputWidth: 64,
+                                     kernelSize: 3, stride: 2, padding: 1)
+        let paths = { (g: Conv2dGeometry) in
+            [Conv2d.Pass.forward, .inputGradient, .weightGradient].map { Conv2d.Algorithm.automatic.resolved(for: g, pass: $0) }
+        }
+        XCTAssertEqual(paths(thin), [.direct, .direct, .direct])
+        XCTAssertEqual(paths(wide), [.im2colGEMM, .im2colGEMM, .direct])
+        XCTAssertEqual(paths(small), [.im2colGEMM, .im2colGEMM, .im2colGEMM])
+        XCTAssertEqual(paths(pointwise), [.im2colGEMM, .im2colGEMM, .im2colGEMM])
+        XCTAssertEqual(paths(strided), [.direct, .im2colGEMM, .direct])
+        XCTAssertEqual(Conv2d.Algorithm.direct.resolved(for: small, pass: .forward), .direct)
+    }
+
     func testForwardMatchesReference() {
-        for problem in Self.problems {
-            let g = problem.geometry
-            let expected = Conv2dReference.forward(input: problem.input, weight: problem.weight,
-                                                   bias: problem.hasBias ? problem.bias : nil, geometry: g)
-            let output = problem.weightFloats.withUnsafeBufferPointer { w in
-                problem.biasFloats.withUnsafeBufferPointer { b in
-                    Conv2d.forward(problem.inputTensor, weight: w, bias: problem.hasBias ? b : nil, geometry: g)
+        for algorithm in Self.algorithms {
+            for problem in Self.problems {
+                let g = problem.geometry
+                let expected = Conv2dReference.forward(input: problem.input, weight: problem.weight,
+                                                       bias: problem.hasBias ? problem.bias : nil, geometry: g)
+                let output = problem.weightFloats.withUnsafeBufferPointer { w in
+                    problem.biasFloats.withUnsafeBufferPointer { b in
+                        Conv2d.forward(problem.inputTensor, weight: w, bias: problem.hasBias ? b : nil, geometry: g,
+                                       algorithm: algorithm)
+                    }
                 }
+                XCTAssertEqual(output.shape, g.outputShape)
+                XCTAssertLessThan(relativeError(output.scalars.map(Double.init), expected), 1e-5,
+                                  "\(algorithm) \(g) bias \(problem.hasBias)")
             }
-            XCTAssertEqual(output.shape, g.outputShape)
-            XCTAssertLessThan(relativeError(output.scalars.map(Double.init), expected), 1e-5, "\(g) bias \(problem.hasBias)")
         }
     }
 
     func testBackwardMatchesReference() {
-        for problem in Self.problems {
-            let g = problem.geometry
-            let expected = Conv2dReference.backward(outputGradient: problem.outputGradient, input: problem.input,
-                                                    weight: problem.weight, geometry: g)
-            let (inputGradient, weightGradient, biasGradient) = backward(problem, times: 1)
-            XCTAssertLessThan(relativeError(inputGradient, expected.input), 1e-5, "input gradient \(g)")
-            XCTAssertLessThan(relativeError(weightGradient, expected.weight), 1e-5, "weight gradient \(g)")
-            XCTAssertLessThan(relativeError(biasGradient, expected.bias), 1e-5, "bias gradient \(g)")
+        for algorithm in Self.algorithms {
+            for problem in Self.problems {
+                let g = problem.geometry
+                let expected = Conv2dReference.backward(outputGradient: problem.outputGradient, input: problem.input,
+                                                        weight: problem.weight, geometry: g)
+                let (inputGradient, weightGradient, biasGradient) = backward(problem, times: 1, algorithm: algorithm)
+                XCTAssertLessThan(relativeError(inputGradient, expected.input), 1e-5, "input gradient \(algorithm) \(g)")
+                XCTAssertLessThan(relativeError(weightGradient, expected.weight), 1e-5, "weight gradient \(algorithm) \(g)")
+                XCTAssertLessThan(relativeError(biasGradient, expected.bias), 1e-5, "bias gradient \(algorithm) \(g)")
+            }
         }
     }
 
     func testBackwardAccumulatesParameterGradients() {
-        for problem in [Self.problems[1], Self.problems[6], Self.problems[10], Self.problems[12]] {
-            let once = backward(problem, times: 1), twice = backward(problem, times: 2)
-            XCTAssertEqual(twice.input, once.input, "the input gradient is returned, not accumulated")
-            XCTAssertLessThan(relativeError(twice.weight, once.weight.map { 2 * $0 }), 1e-6)
-            XCTAssertLessThan(relativeError(twice.bias, once.bias.map { 2 * $0 }), 1e-6)
+        for algorithm in Self.algorithms {
+            for problem in [Self.problems[1], Self.problems[6], Self.problems[10], Self.problems[12], Self.problems[14]] {
+                let once = backward(problem, times: 1, algorithm: algorithm), twice = backward(problem, times: 2, algorithm: algorithm)
+                XCTAssertEqual(twice.input, once.input, "the input gradient is returned, not accumulated")
+                XCTAssertLessThan(relativeError(twice.weight, once.weight.map { 2 * $0 }), 1e-6, "\(algorithm)")
+                XCTAssertLessThan(relativeError(twice.bias, once.bias.map { 2 * $0 }), 1e-6, "\(algorithm)")
+            }
         }
     }
 
     func testBackwardWithoutInputGradient() {
-        let problem = Self.problems[2], g = problem.geometry
-        var weightGradient = [Float](repeating: 0, count: g.weightCount)
-        let result = problem.weightFloats.withUnsafeBufferPointer { w in
-            weightGradient.withUnsafeMutableBufferPointer { dw in
-                Conv2d.backward(outputGradient: problem.outputGradientTensor, input: problem.inputTensor, weight: w,
-                                geometry: g, weightGradient: dw, biasGradient: nil, computeInputGradient: false)
+        for algorithm in Self.algorithms {
+            let problem = Self.problems[2], g = problem.geometry
+            var weightGradient = [Float](repeating: 0, count: g.weightCount)
+            let result = problem.weightFloats.withUnsafeBufferPointer { w in
+                weightGradient.withUnsafeMutableBufferPointer { dw in
+                    Conv2d.backward(outputGradient: problem.outputGradientTensor, input: problem.inputTensor, weight: w,
+                                    geometry: g, weightGradient: dw, biasGradient: nil, computeInputGradient: false,
+                                    algorithm: algorithm)
+                }
             }
+            XCTAssertNil(result)
+            let full = backward(problem, times: 1, algorithm: algorithm)
+            XCTAssertLessThan(relativeError(weightGradient.map(Double.init), full.weight), 1e-6, "\(algorithm)")
         }
-        XCTAssertNil(result)
-        let full = backward(problem, times: 1)
-        XCTAssertLessThan(relativeError(weightGradient.map(Double.init), full.weight), 1e-6)
     }
 
     func testInputGradientAloneMatchesBackward() {
-        for problem in Self.problems {
-            let inputGradient = problem.weightFloats.withUnsafeBufferPointer { w in
-                Conv2d.inputGradient(outputGradient: problem.outputGradientTensor, weight: w, geometry: problem.geometry)
+        for algorithm in Self.algorithms {
+            for problem in Self.problems {
+                let inputGradient = problem.weightFloats.withUnsafeBufferPointer { w in
+                    Conv2d.inputGradient(outputGradient: problem.outputGradientTensor, weight: w, geometry: problem.geometry,
+                                         algorithm: algorithm)
+                }
+                XCTAssertEqual(inputGradient.scalars.map(Double.init), backward(problem, times: 1, algorithm: algorithm).input,
+                               "\(algorithm) \(problem.geometry)")
             }
-            XCTAssertEqual(inputGradient.scalars.map(Double.init), backward(problem, times: 1).input, "\(problem.geometry)")
         }
     }
 
@@ -153,7 +199,8 @@ final class Conv2dTests: XCTestCase {
     }
 
     /// Runs `Conv2d.backward` `times` times into zeroed parameter gradients.
-    private func backward(_ problem: Problem, times: Int) -> (input: [Double], weight: [Double], bias: [Double]) {
+    private func backward(_ problem: Problem, times: Int,
+                          algorithm: Conv2d.Algorithm) -> (input: [Double], weight: [Double], bias: [Double]) {
         let g = problem.geometry
         var weightGradient = [Float](repeating: 0, count: g.weightCount)
         var biasGradient = [Float](repeating: 0, count: g.outputChannels)
@@ -163,7 +210,8 @@ final class Conv2dTests: XCTestCase {
                 biasGradient.withUnsafeMutableBufferPointer { db in
                     for _ in 0..<times {
                         inputGradient = Conv2d.backward(outputGradient: problem.outputGradientTensor, input: problem.inputTensor,
-                                                        weight: w, geometry: g, weightGradient: dw, biasGradient: db)
+                                                        weight: w, geometry: g, weightGradient: dw, biasGradient: db,
+                                                        algorithm: algorithm)
                     }
                 }
             }

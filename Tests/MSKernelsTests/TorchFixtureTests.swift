@@ -11,32 +11,38 @@ import XCTest
 final class TorchFixtureTests: XCTestCase {
     private let tolerance: Float = 1e-4
 
+    /// Every case on each convolution path (`Conv2d.Algorithm`).
     func testConv2dMatchesTorch() throws {
         let fixture = try load("conv2d")
-        for (name, options) in try cases(of: fixture) {
-            let tensor = { (entry: String) in try fixture.tensor("\(name).\(entry)") }
-            let input = try tensor("input"), weight = try tensor("weight"), bias = try tensor("bias")
-            let geometry = Conv2dGeometry(inputShape: input.shape, outputChannels: weight.shape[0],
-                                          kernelSize: try integer(options, "kernel_size"),
-                                          stride: try integer(options, "stride"), padding: try integer(options, "padding"))
-            let output = weight.withUnsafeBufferPointer { w in
-                bias.withUnsafeBufferPointer { b in Conv2d.forward(input, weight: w, bias: b, geometry: geometry) }
-            }
-            try expect(output, matches: tensor("output"), "\(name) output")
-
-            var weightGradient = Tensor(shape: weight.shape), biasGradient = Tensor(shape: bias.shape)
-            let upstream = try tensor("upstream")
-            let inputGradient = weight.withUnsafeBufferPointer { w in
-                weightGradient.withUnsafeMutableBufferPointer { dw in
-                    biasGradient.withUnsafeMutableBufferPointer { db in
-                        Conv2d.backward(outputGradient: upstream, input: input, weight: w, geometry: geometry,
-                                        weightGradient: dw, biasGradient: db)
+        for algorithm in Conv2d.Algorithm.allCases {
+            for (name, options) in try cases(of: fixture) {
+                let tensor = { (entry: String) in try fixture.tensor("\(name).\(entry)") }
+                let input = try tensor("input"), weight = try tensor("weight"), bias = try tensor("bias")
+                let geometry = Conv2dGeometry(inputShape: input.shape, outputChannels: weight.shape[0],
+                                              kernelSize: try integer(options, "kernel_size"),
+                                              stride: try integer(options, "stride"), padding: try integer(options, "padding"))
+                let output = weight.withUnsafeBufferPointer { w in
+                    bias.withUnsafeBufferPointer { b in
+                        Conv2d.forward(input, weight: w, bias: b, geometry: geometry, algorithm: algorithm)
                     }
                 }
+                let label = "\(name) \(algorithm)"
+                try expect(output, matches: tensor("output"), "\(label) output")
+
+                var weightGradient = Tensor(shape: weight.shape), biasGradient = Tensor(shape: bias.shape)
+                let upstream = try tensor("upstream")
+                let inputGradient = weight.withUnsafeBufferPointer { w in
+                    weightGradient.withUnsafeMutableBufferPointer { dw in
+                        biasGradient.withUnsafeMutableBufferPointer { db in
+                            Conv2d.backward(outputGradient: upstream, input: input, weight: w, geometry: geometry,
+                                            weightGradient: dw, biasGradient: db, algorithm: algorithm)
+                        }
+                    }
+                }
+                try expect(XCTUnwrap(inputGradient), matches: tensor("input_grad"), "\(label) input gradient")
+                try expect(weightGradient, matches: tensor("weight_grad"), "\(label) weight gradient")
+                try expect(biasGradient, matches: tensor("bias_grad"), "\(label) bias gradient")
             }
-            try expect(XCTUnwrap(inputGradient), matches: tensor("input_grad"), "\(name) input gradient")
-            try expect(weightGradient, matches: tensor("weight_grad"), "\(name) weight gradient")
-            try expect(biasGradient, matches: tensor("bias_grad"), "\(name) bias gradient")
         }
     }
 

@@ -68,13 +68,14 @@ final class ModelGradientTests: XCTestCase {
 
     /// The three networks on 4×6 inputs (not square, so that a swapped height and width shows),
     /// with every parameter set to random values (so that zero-initialised layers do not hide the
-    /// rest) and the UNet's dropout active (training mode).
+    /// rest) and the UNet's dropout active (training mode); and the UNet again on 16×16 inputs,
+    /// whose finest level is large enough for the direct convolution path (`Conv2d.Algorithm`).
     private func tinyNetworks() throws -> [TinyNetwork] {
-        func build(_ configuration: ModelConfiguration, seed: UInt64, batch: Int)
+        func build(_ configuration: ModelConfiguration, seed: UInt64, batch: Int, side: (Int, Int) = (4, 6))
             throws -> (model: Model, input: Tensor, context: ForwardContext) {
             let model = try makeModel(configuration, seed: seed)
             model.parameters.load(values: testValues(model.parameters.count, seed: seed + 10).map { Float($0) * 0.5 })
-            let shape = [batch, configuration.imageChannels, 4, 6]
+            let shape = [batch, configuration.imageChannels, side.0, side.1]
             let input = Tensor(shape: shape, scalars: testValues(shape.reduce(1, *), seed: seed + 20).map(Float.init))
             return (model, input, ForwardContext(training: true, seed: 5, sampleIDs: Array([17, 42].prefix(batch))))
         }
@@ -82,6 +83,7 @@ final class ModelGradientTests: XCTestCase {
         let unetConfiguration = ModelConfiguration(network: .unet, imageChannels: 3, baseWidth: 4, widthMultipliers: [1, 2],
                                                    groups: 2, dropout: 0.3, attention: true)
         let unet = try build(unetConfiguration, seed: 1, batch: 2)
+        let unet16 = try build(unetConfiguration, seed: 4, batch: 2, side: (16, 16))
         let resnetConfiguration = ModelConfiguration(network: .resnet, imageChannels: 1, baseWidth: 6)
         let resnet = try build(resnetConfiguration, seed: 2, batch: 2)
         let espcnConfiguration = ModelConfiguration(network: .espcn, imageChannels: 3)
@@ -92,6 +94,11 @@ final class ModelGradientTests: XCTestCase {
                         probesPerSlot: 8) { p, _ in
                 ReferenceUNet.forward(ReferenceActivation(unet.input), time: t, configuration: unetConfiguration, parameters: p,
                                       context: unet.context)
+            },
+            TinyNetwork(name: "unet 16×16", model: unet16.model, input: unet16.input, time: time, context: unet16.context,
+                        probesPerSlot: 2) { p, _ in
+                ReferenceUNet.forward(ReferenceActivation(unet16.input), time: t, configuration: unetConfiguration, parameters: p,
+                                      context: unet16.context)
             },
             TinyNetwork(name: "resnet", model: resnet.model, input: resnet.input, time: time, context: resnet.context,
                         probesPerSlot: nil) { p, observe in

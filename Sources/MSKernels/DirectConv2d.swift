@@ -1,0 +1,384 @@
+import MSTensor
+
+// Legend as in Conv2d.swift, plus: s stride, Hq×Wq one phase plane of the padded input,
+// q = y·Wq + x a position on the plane grid, O/C output/input channels.
+
+/// Convolution without an im2col matrix: each kernel tap reads the zero-padded input, shifted
+/// (`ShiftedProduct`). The im2col path copies every input element K² times and OpenBLAS packs the
+/// copy again, which costs as much as the product when channels are few (32 output channels
+/// give 64 flops per copied element); here the input is copied once per call.
+///
+/// Stride s is reduced to stride 1 by splitting the padded input into s² phase planes,
+/// `plane[c, a, b][r, j] = x_pad[c, s·r + a, s·j + b]`: tap `(ky, kx)` of output `(y, x)` reads
+/// plane `(ky mod s, kx mod s)` at `(y + ky/s, x + kx/s)`, a fixed shift of the flat position
+/// `q = y·Wq + x`. Outputs are computed on that grid (columns `x ≥ W_out` are computed and dropped).
+///
+/// The input gradient is the same product run backwards: input phase `(a, b)` receives
+/// `dx_pad[c, s·r + a, s·j + b] = Σ_{o, m, n} W[o, c, a + s·m, b + s·n] · dY[o, r − m, j − n]`,
+/// a stride-1 product over the zero-padded `dY`, one per phase.
+enum DirectConv2d {
+    /// Columns per product call: 32 register tiles (16 measured alike, 8 and 64 slower, on the
+    /// UNet's 32–128² layers).
+    static let blockColumns = 32 * ShiftedProduct.tileColumns
+    /// Columns per weight-gradient call, longer so the lane partials are loaded and stored rarely.
+    static let weightGradientBlockColumns = 64 * ShiftedProduct.tileColumns
+
+    /// Target size, in floats, of one band of phase planes: 256 KiB, half a core's L2, so a band
+    /// is filled and then read by its products from cache.
+    static let bandBudget = 1 << 16
+    /// Grid positions per band of the weight gradient at least, whatever the channel count: its
+    /// lane partials are loaded and stored once per block, so short bands cost more than cache misses.
+    static let weightGradientBandColumns = 1024
+
+    /// The padded input of one band of output rows of one sample, as s² phase planes per channel,
+    /// `[C][s][s][height × Wq]` with `height = bandRows + (K − 1)/s`, followed by zeros that the
+    /// last tiles may read: plane row `i` of the band starting at output row `y0` is
+    /// `x_pad[s·(y0 + i) + a, s·j + b]`.
+    struct PhasePlanes {
+        let geometry: Conv2dGeometry
+        /// Output rows per band, plane rows per band, plane width `Wq`.
+        let bandRows, height, width: Int
+        let buffer: UnsafeMutableBufferPointer<Float>
+        var planeSize: Int { height * width }
+
+        /// `minimumBandColumns`: grid positions per band at least, whatever the channel count.
+        init(_ g: Conv2dGeometry, minimumBandColumns: Int) {
+            geometry = g
+            let s = g.stride, reach = (g.kernelSize - 1) / s
+            width = Shape(g).width
+            let cached = DirectConv2d.bandBudget / (g.inputChannels * s * s * width) - reach
+            let rows = min(g.outputHeight, max(1, cached, (minimumBandColumns + width - 1) / width))
+            // Equal bands: a short last band would cost its overheads for little work.
+            let bandCount = g.outputHeight / rows
+            bandRows = (g.outputHeight + bandCount - 1) / bandCount
+            height = bandRows + reach
+            let offsets = Self.tapOffsets(g, height: height, width: width)
+            let paddedColumns = roundUp(bandRows * width, to: ShiftedProduct.tileColumns)
+            let count = max(g.inputChannels * s * s * height * width, offsets.max()! + paddedColumns) + 8
+            buffer = .allocate(capacity: count)
+            buffer.initialize(repeating: 0)
+        }
+
+        func deallocate() { buffer.deallocate() }
+
+        /// The flat offset of tap `(c·K + ky)·K + kx` (the weight's own order).
+        var tapOffsets: [Int] { Self.tapOffsets(geometry, height: height, width: width) }
+
+        static func tapOffsets(_ g: Conv2dGeometry, height: Int, width: Int) -> [Int] {
+            let k = g.kernelSize, s = g.stride
+            var offsets: [Int] = []
+            offsets.reserveCapacity(g.patchSize)
+            for c in 0..<g.inputChannels {
+                for ky in 0..<k {
+                    for kx in 0..<k {
+                        let plane = (c * s + ky % s) * s + kx % s
+                        offsets.append(plane * height * width + (ky / s) * width + kx / s)
+                    }
+                }
+            }
+            return offsets
+        }
+
+        /// The bands of output rows, in order.
+        var bands: [Range<Int>] {
+            stride(from: 0, to: geometry.outputHeight, by: bandRows).map { $0..<min($0 + bandRows, geometry.outputHeight) }
+        }
+
+        /// Writes the planes of output rows `band` of sample `x` `[C_in, H, W]` (rows that fall in the
+        /// padding are zeroed; the padding columns stay zero); returns them.
+        func fill(from x: UnsafePointer<Float>, band: Range<Int>) -> UnsafeBufferPointer<Float> {
+            let g = geometry, s = g.stride, p = g.padding
+            let rows = band.count + (g.kernelSize - 1) / s
+            for c in 0..<g.inputChannels {
+                for a in 0..<s {
+                    for b in 0..<s {
+                        let plane = buffer.baseAddress! + ((c * s + a) * s + b) * planeSize
+                        // Plane column j reads input column s·j + b − p when it lies inside.
+                        let lo = max(0, (p - b + s - 1) / s), hi = min(width, (g.inputWidth - 1 + p - b) / s + 1)
+                        for r in 0..<rows {
+                            let iy = s * (band.lowerBound + r) + a - p, dst = plane + r * width
+                            guard iy >= 0 && iy < g.inputHeight && hi > lo else {
+                                Conv2d.zero(dst, count: width)
+                                continue
+                            }
+                            let src = x + (c * g.inputHeight + iy) * g.inputWidth + b - p
+                            switch s {
+                            case 1: Conv2d.copy(src + lo, into: dst + lo, count: hi - lo)
+                            case 2: Conv2d.gatherEven(src, into: dst, lo..<hi)
+                            default: for j in lo..<hi { dst[j] = src[j * s] }
+                            }
+                        }
+                    }
+                }
+            }
+            return UnsafeBufferPointer(buffer)
+        }
+    }
+
+    /// Forward: `[N, C_in, H, W]` → `[N, C_out, H_out, W_out]` (see `Conv2d.forward`).
+    static func forward(_ input: Tensor, weight: UnsafeBufferPointer<Float>, bias: UnsafeBufferPointer<Float>?,
+                        geometry g: Conv2dGeometry) -> Tensor {
+        let packed = ShiftedProduct.PackedWeights(rows: g.outputChannels, taps: g.patchSize, bias: bias) { o, t in
+            weight[o * g.patchSize + t]
+        }
+        let packing = ProductPacking(taps: g.patchSize, enabled: g.kernelSize == 1)
+        defer { packing.deallocate() }
+        let ho = g.outputHeight, wo = g.outputWidth, pixels = ho * wo, inputCount = g.inputChannels * g.inputHeight * g.inputWidth
+        let planes = g.isPointwise ? nil : PhasePlanes(g, minimumBandColumns: 1)
+        defer { planes?.deallocate() }
+        let offsets = planes?.tapOffsets ?? PhasePlanes.tapOffsets(g, height: g.inputHeight, width: g.inputWidth)
+        // Every output element is written below: no zero fill (it costs a pass over the output).
+        let scalars = [Float](unsafeUninitializedCapacity: g.outputShape.reduce(1, *)) { yBuffer, initialized in
+            initialized = yBuffer.count
+            input.withUnsafeBufferPointer { xBuffer in
+                for n in 0..<g.batch {
+                    let x = xBuffer.baseAddress! + n * inputCount
+                    // A pointwise product reads the sample itself as one band (packing clips its reads to it).
+                    for band in planes?.bands ?? [0..<ho] {
+                        let source = planes?.fill(from: x, band: band) ?? UnsafeBufferPointer(start: x, count: inputCount)
+                        let width = planes?.width ?? wo, gridColumns = band.count * width
+                        let grid = ShiftedProduct.OutputGrid(base: yBuffer.baseAddress!,
+                                                             origin: n * g.outputChannels * pixels + band.lowerBound * wo,
+                                                             rowStride: pixels, width: width, gridRowStride: wo,
+                                                             columnStride: 1, rows: 0..<band.count, columns: 0..<wo)
+                        for first in stride(from: 0, to: gridColumns, by: blockColumns) {
+                            packing.multiply(packed, source: source, offsets: offsets,
+                                             columns: first..<min(first + blockColumns, gridColumns), into: grid)
+                        }
+                    }
+                }
+            }
+        }
+        return Tensor(shape: g.outputShape, scalars: scalars)
+    }
+
+    /// Accumulates `dL/dweight` `[C_out, C_in, K, K]` (not the bias) given `dL/dout`.
+    static func accumulateWeightGradient(outputGradient: Tensor, input: Tensor, geometry g: Conv2dGeometry,
+                                         into weightGradient: UnsafeMutableBufferPointer<Float>) {
+        let ho = g.outputHeight, wo = g.outputWidth, pixels = ho * wo, inputCount = g.inputChannels * g.inputHeight * g.inputWidth
+        var partials = ShiftedProduct.WeightGradientPartials(rows: g.outputChannels, taps: g.patchSize)
+        defer { partials.finish { o, t, value in weightGradient[o * g.patchSize + t] += value } }
+        if g.isPointwise {
+            // dW = Σ_n dY_n · X_nᵀ straight from the tensors.
+            let offsets = (0..<g.inputChannels).map { $0 * pixels }
+            outputGradient.withUnsafeBufferPointer { dy in
+                input.withUnsafeBufferPointer { x in
+                    for n in 0..<g.batch {
+                        for first in stride(from: 0, to: pixels, by: weightGradientBlockColumns) {
+                            ShiftedProduct.weightGradient(dy.baseAddress! + n * g.outputChannels * pixels + first, dOutStride: pixels,
+                                                          source: x.baseAddress! + n * inputCount, offsets: offsets,
+                                                          columns: first..<min(first + weightGradientBlockColumns, pixels),
+                                                          into: &partials)
+                        }
+                    }
+                }
+            }
+            return
+        }
+        let planes = PhasePlanes(g, minimumBandColumns: weightGradientBandColumns)
+        defer { planes.deallocate() }
+        let offsets = planes.tapOffsets
+        let span = weightGradientBlockColumns
+        let dOut = UnsafeMutableBufferPointer<Float>.allocate(capacity: g.outputChannels * span)
+        defer { dOut.deallocate() }
+        outputGradient.withUnsafeBufferPointer { dyBuffer in
+            input.withUnsafeBufferPointer { xBuffer in
+                for n in 0..<g.batch {
+                    for band in planes.bands {
+                        let source = planes.fill(from: xBuffer.baseAddress! + n * inputCount, band: band)
+                        let dy = dyBuffer.baseAddress! + n * g.outputChannels * pixels + band.lowerBound * wo
+                        let gridColumns = band.count * planes.width
+                        for first in stride(from: 0, to: gridColumns, by: span) {
+                            let columns = first..<min(first + span, gridColumns)
+                            // dY on the plane grid: zero in the dropped columns and past the block.
+                            dOut.update(repeating: 0)
+                            for row in (columns.lowerBound / planes.width)..<((columns.upperBound - 1) / planes.width + 1) {
+                                let lo = max(0, columns.lowerBound - row * planes.width)
+                                let hi = min(wo, columns.upperBound - row * planes.width)
+                                guard hi > lo else { continue }
+                                let to = row * planes.width - columns.lowerBound
+                                for o in 0..<g.outputChannels {
+                                    Conv2d.copy(dy + o * pixels + row * wo + lo, into: dOut.baseAddress! + o * span + to + lo,
+                                                count: hi - lo)
+                                }
+                            }
+                            ShiftedProduct.weightGradient(dOut.baseAddress!, dOutStride: span, source: source.baseAddress!,
+                                                          offsets: offsets, columns: columns, into: &partials)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `dL/dinput` `[N, C_in, H, W]` given `dL/dout`, one stride-1 product per input phase.
+    static func inputGradient(outputGradient: Tensor, weight: UnsafeBufferPointer<Float>, geometry g: Conv2dGeometry) -> Tensor {
+        let layout = PhasePlanes.Shape(g)
+        let s = g.stride, k = g.kernelSize, p = g.padding
+        // dY with `margin` zero rows/columns before it: tap (m, n) reads it shifted back by (m, n).
+        let margin = (k - 1) / s
+        let height = layout.height + margin, width = layout.width + margin, plane = height * width
+        let phases = PhaseProducts(geometry: g, margin: margin, planeHeight: height, planeWidth: width, weight: weight)
+        let gridColumns = layout.height * width
+        let padded = UnsafeMutableBufferPointer<Float>.allocate(
+            capacity: g.outputChannels * plane + margin + roundUp(gridColumns, to: ShiftedProduct.tileColumns) + 8)
+        padded.initialize(repeating: 0)
+        defer { padded.deallocate() }
+        let packing = ProductPacking(taps: phases.maximumTaps, enabled: k == 1)
+        defer { packing.deallocate() }
+        let ho = g.outputHeight, wo = g.outputWidth, h = g.inputHeight, w = g.inputWidth
+        // Each phase is staged on its own grid `[C_in][bandRows × (Wq + margin)]`, a band of grid
+        // rows at a time (sized to stay in cache), and the band's phases are then interleaved into dx rows.
+        let bandRows = max(1, bandBudget / (max(1, phases.products.count) * g.inputChannels * width))
+        let phaseSize = g.inputChannels * bandRows * width
+        let staged = UnsafeMutablePointer<Float>.allocate(capacity: phases.products.count * phaseSize)
+        defer { staged.deallocate() }
+        // Grid rows r and columns j whose input pixel (s·r + a − p, s·j + b − p) lies inside the image.
+        let validRows = { (a: Int) in max(0, (p - a + s - 1) / s)..<min(layout.height, (h - 1 + p - a) / s + 1) }
+        let validColumns = { (b: Int) in max(0, (p - b + s - 1) / s)..<min(layout.width, (w - 1 + p - b) / s + 1) }
+        let scalars = [Float](unsafeUninitializedCapacity: g.inputShape.reduce(1, *)) { dxBuffer, initialized in
+            initialized = dxBuffer.count
+            outputGradient.withUnsafeBufferPointer { dyBuffer in
+                for n in 0..<g.batch {
+                    let dy = dyBuffer.baseAddress! + n * g.outputChannels * ho * wo
+                    for o in 0..<g.outputChannels {
+                        for y in 0..<ho {
+                            Conv2d.copy(dy + (o * ho + y) * wo, into: padded.baseAddress! + o * plane + (y + margin) * width + margin,
+                                        count: wo)
+                        }
+                    }
+                    let dx = dxBuffer.baseAddress! + n * g.inputChannels * h * w
+                    for bandStart in stride(from: 0, to: layout.height, by: bandRows) {
+                        let band = bandStart..<min(bandStart + bandRows, layout.height)
+                        for (index, phase) in phases.products.enumerated() {
+                            let rows = validRows(phase.a).clamped(to: band), columns = validColumns(phase.b)
+                            guard !rows.isEmpty && !columns.isEmpty else { continue }
+                            let grid = ShiftedProduct.OutputGrid(base: staged, origin: index * phaseSize - band.lowerBound * width,
+                                                                 rowStride: bandRows * width, width: width, gridRowStride: width,
+                                                                 columnStride: 1, rows: rows, columns: columns)
+                            let start = (rows.lowerBound * width) / ShiftedProduct.tileColumns * ShiftedProduct.tileColumns
+                            let end = rows.upperBound * width
+                            for first in stride(from: start, to: end, by: blockColumns) {
+                                packing.multiply(phase.weights, source: UnsafeBufferPointer(padded), offsets: phase.offsets,
+                                                 columns: first..<min(first + blockColumns, end), into: grid)
+                            }
+                        }
+                        // Input rows iy = s·r + a − p of the band's grid rows.
+                        for c in 0..<g.inputChannels {
+                            for iy in max(0, s * band.lowerBound - p)..<min(h, s * band.upperBound - p) {
+                                let a = (iy + p) % s, r = (iy + p) / s, row = dx + (c * h + iy) * w
+                                for b in 0..<s {
+                                    // Columns ix = s·j + b − p; a phase without taps contributes zero.
+                                    let columns = validColumns(b)
+                                    guard let index = phases.index(a: a, b: b) else {
+                                        for j in columns { row[s * j + b - p] = 0 }
+                                        continue
+                                    }
+                                    let source = staged + index * phaseSize + (c * bandRows + r - band.lowerBound) * width
+                                    for j in columns { row[s * j + b - p] = source[j] }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return Tensor(shape: g.inputShape, scalars: scalars)
+    }
+}
+
+extension DirectConv2d.PhasePlanes {
+    /// Plane extents alone, `Hq = ⌈(H + 2p)/s⌉`, `Wq = ⌈(W + 2p)/s⌉`.
+    struct Shape {
+        let height, width: Int
+        init(_ g: Conv2dGeometry) {
+            height = (g.inputHeight + 2 * g.padding + g.stride - 1) / g.stride
+            width = (g.inputWidth + 2 * g.padding + g.stride - 1) / g.stride
+        }
+    }
+}
+
+extension DirectConv2d {
+    /// The input gradient's products, one per input phase `(a, b)` with at least one tap:
+    /// taps `(o, m, n)` with `a + s·m < K` and `b + s·n < K`, reading the padded `dY`
+    /// `[C_out][planeHeight × planeWidth]` at offset `o·plane + (margin − m)·planeWidth + margin − n`.
+    struct PhaseProducts {
+        struct Phase {
+            let a, b: Int
+            let offsets: [Int]
+            let weights: ShiftedProduct.PackedWeights
+        }
+        let products: [Phase]
+        var maximumTaps: Int { products.map(\.offsets.count).max() ?? 0 }
+
+        /// The position of phase `(a, b)` in `products`, nil when it has no taps.
+        func index(a: Int, b: Int) -> Int? { products.firstIndex { $0.a == a && $0.b == b } }
+
+        init(geometry g: Conv2dGeometry, margin: Int, planeHeight: Int, planeWidth: Int, weight: UnsafeBufferPointer<Float>) {
+            let s = g.stride, k = g.kernelSize
+            var products: [Phase] = []
+            for a in 0..<min(s, k) {
+                for b in 0..<min(s, k) {
+                    var taps: [(o: Int, ky: Int, kx: Int)] = []
+                    var offsets: [Int] = []
+                    for o in 0..<g.outputChannels {
+                        for m in 0...((k - 1 - a) / s) {
+                            for n in 0...((k - 1 - b) / s) {
+                                taps.append((o, a + s * m, b + s * n))
+                                offsets.append(o * planeHeight * planeWidth + (margin - m) * planeWidth + margin - n)
+                            }
+                        }
+                    }
+                    let weights = ShiftedProduct.PackedWeights(rows: g.inputChannels, taps: taps.count) { c, t in
+                        weight[((taps[t].o * g.inputChannels + c) * k + taps[t].ky) * k + taps[t].kx]
+                    }
+                    products.append(Phase(a: a, b: b, offsets: offsets, weights: weights))
+                }
+            }
+            self.products = products
+        }
+    }
+
+    /// The packed tap views of one product block, for 1×1 kernels (`ShiftedProduct.multiply`).
+    struct ProductPacking {
+        let buffer: UnsafeMutablePointer<Float>?
+
+        init(taps: Int, enabled: Bool) {
+            buffer = enabled ? .allocate(capacity: taps * DirectConv2d.blockColumns) : nil
+        }
+
+        func deallocate() { buffer?.deallocate() }
+
+        /// `ShiftedProduct.multiply` over `columns`. Unpacked products read `source` up to
+        /// `max(offsets)` plus the tile-rounded range end; packed ones read only inside it.
+        func multiply(_ w: ShiftedProduct.PackedWeights, source: UnsafeBufferPointer<Float>, offsets: [Int],
+                      columns: Range<Int>, into grid: ShiftedProduct.OutputGrid) {
+            precondition(buffer != nil
+                         || offsets.max()! + roundUp(columns.upperBound, to: ShiftedProduct.tileColumns) <= source.count,
+                         "DirectConv2d: product reads past its source")
+            ShiftedProduct.multiply(w, source: source.baseAddress!, offsets: offsets, columns: columns, into: grid,
+                                    packing: buffer.map { ($0, source.count) })
+        }
+    }
+}
+
+/// The least multiple of `m` that is `>= value`.
+@inline(__always)
+func roundUp(_ value: Int, to m: Int) -> Int { (value + m - 1) / m * m }
+
+extension DirectConv2d {
+    /// Whether `Conv2d.Algorithm.automatic` takes the direct path for `pass` of `g`: for spatial
+    /// kernels with at least 16×16 outputs, when the pass's product has at most 64 output rows
+    /// (wider products keep OpenBLAS busy enough: both paths measured alike at 128 channels), and
+    /// for every weight gradient. Stride-2 input gradients and 1×1 kernels stay on GEMM, which
+    /// measured as fast; smaller images stay on GEMM, which batches samples into one product.
+    /// (`mstrain-dist bench kernels --algorithm direct|im2col-gemm --size 128|32|16`, docs/performance.md.)
+    static func isPreferred(for g: Conv2dGeometry, pass: Conv2d.Pass) -> Bool {
+        guard g.kernelSize > 1 && g.outputHeight * g.outputWidth >= 256 else { return false }
+        switch pass {
+        case .forward: return g.outputChannels <= 64
+        case .inputGradient: return g.stride == 1 && g.inputChannels <= 64
+        case .weightGradient: return true
+        }
+    }
+}
