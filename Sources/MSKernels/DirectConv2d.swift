@@ -133,14 +133,16 @@ enum DirectConv2d {
             input.withUnsafeBufferPointer { xBuffer in
                 for n in 0..<g.batch {
                     let x = xBuffer.baseAddress! + n * inputCount
-                    // A pointwise product reads the sample itself as one band (packing clips its reads to it).
-                    for band in planes?.bands ?? [0..<ho] {
+                    // A pointwise product reads the sample itself (packing clips its reads to it), its
+                    // pixels as one grid row.
+                    for band in planes?.bands ?? [0..<1] {
                         let source = planes?.fill(from: x, band: band) ?? UnsafeBufferPointer(start: x, count: inputCount)
-                        let width = planes?.width ?? wo, gridColumns = band.count * width
+                        let width = planes?.width ?? pixels, validWidth = planes == nil ? pixels : wo
+                        let gridColumns = band.count * width
                         let grid = ShiftedProduct.OutputGrid(base: yBuffer.baseAddress!,
                                                              origin: n * g.outputChannels * pixels + band.lowerBound * wo,
                                                              rowStride: pixels, width: width, gridRowStride: wo,
-                                                             columnStride: 1, rows: 0..<band.count, columns: 0..<wo)
+                                                             columnStride: 1, rows: 0..<band.count, columns: 0..<validWidth)
                         for first in stride(from: 0, to: gridColumns, by: blockColumns) {
                             packing.multiply(packed, source: source, offsets: offsets,
                                              columns: first..<min(first + blockColumns, gridColumns), into: grid)
@@ -367,14 +369,17 @@ extension DirectConv2d {
 func roundUp(_ value: Int, to m: Int) -> Int { (value + m - 1) / m * m }
 
 extension DirectConv2d {
-    /// Whether `Conv2d.Algorithm.automatic` takes the direct path for `pass` of `g`: for spatial
-    /// kernels with at least 16×16 outputs, when the pass's product has at most 64 output rows
-    /// (wider products keep OpenBLAS busy enough: both paths measured alike at 128 channels), and
-    /// for every weight gradient. Stride-2 input gradients and 1×1 kernels stay on GEMM, which
-    /// measured as fast; smaller images stay on GEMM, which batches samples into one product.
-    /// (`mstrain-dist bench kernels --algorithm direct|im2col-gemm --size 128|32|16`, docs/performance.md.)
+    /// Whether `Conv2d.Algorithm.automatic` takes the direct path for `pass` of `g`, from
+    /// `mstrain-dist bench kernels --algorithm direct|im2col-gemm` on the UNet's layers at 128², 32²
+    /// and 16² (docs/performance.md). Outputs smaller than 16×16 stay on GEMM, which puts several
+    /// samples into one product. Above that: spatial kernels take the direct path when the pass's
+    /// product has at most 64 output rows (at 128 rows OpenBLAS is as fast or slightly faster) and
+    /// for every weight gradient, but not for stride-2 input gradients, whose four phase products
+    /// are short; 1×1 kernels take it for the forward and input gradient (the packed product),
+    /// not for the weight gradient.
     static func isPreferred(for g: Conv2dGeometry, pass: Conv2d.Pass) -> Bool {
-        guard g.kernelSize > 1 && g.outputHeight * g.outputWidth >= 256 else { return false }
+        guard g.outputHeight * g.outputWidth >= 256 else { return false }
+        if g.isPointwise { return pass != .weightGradient }
         switch pass {
         case .forward: return g.outputChannels <= 64
         case .inputGradient: return g.stride == 1 && g.inputChannels <= 64

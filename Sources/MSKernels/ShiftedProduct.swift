@@ -160,8 +160,21 @@ enum ShiftedProduct {
             a30 = a30.addingProduct(b, x0); a31 = a31.addingProduct(b, x1); a32 = a32.addingProduct(b, x2)
             w += tileRows
         }
-        // Grid positions of the three vectors, shared by the four rows.
         let r0 = firstColumn / grid.width, j0 = firstColumn - r0 * grid.width
+        if rows == tileRows && end - firstColumn >= tileColumns && grid.columnStride == 1 && grid.rows.contains(r0)
+            && j0 >= grid.columns.lowerBound && j0 + tileColumns <= grid.columns.upperBound {
+            // The whole tile lies inside one kept grid row: four rows of three contiguous vectors.
+            var row = grid.address(row: firstRow, r: r0, j: j0)
+            store(a00, row); store(a01, row + 8); store(a02, row + 16)
+            row += grid.rowStride
+            store(a10, row); store(a11, row + 8); store(a12, row + 16)
+            row += grid.rowStride
+            store(a20, row); store(a21, row + 8); store(a22, row + 16)
+            row += grid.rowStride
+            store(a30, row); store(a31, row + 8); store(a32, row + 16)
+            return
+        }
+        // Grid positions of the three vectors, shared by the four rows.
         var (r1, j1) = (r0, j0 + 8)
         if j1 >= grid.width { (r1, j1) = (r1 + j1 / grid.width, j1 % grid.width) }
         var (r2, j2) = (r1, j1 + 8)
