@@ -372,17 +372,18 @@ extension DirectConv2d {
     /// Whether `Conv2d.Algorithm.automatic` takes the direct path for `pass` of `g`, from
     /// `mstrain-dist bench kernels --algorithm direct|im2col-gemm` on the UNet's layers at 128², 32²
     /// and 16² (docs/performance.md). Outputs smaller than 16×16 stay on GEMM, which puts several
-    /// samples into one product. Above that: spatial kernels take the direct path when the pass's
-    /// product has at most 64 output rows (at 128 rows OpenBLAS is as fast or slightly faster) and
-    /// for every weight gradient, but not for stride-2 input gradients, whose four phase products
-    /// are short; 1×1 kernels take it for the forward and input gradient (the packed product),
-    /// not for the weight gradient.
+    /// samples into one product. Above that, spatial kernels take the direct path for the forward
+    /// when it has at most 64 output channels (at 128 OpenBLAS is as fast or slightly faster), for
+    /// the stride-1 input gradient when either channel count is at most 64, and for every weight
+    /// gradient; not for stride-2 input gradients, whose four phase products are short. 1×1
+    /// kernels take it for the forward and input gradient (the packed product), not for the
+    /// weight gradient.
     static func isPreferred(for g: Conv2dGeometry, pass: Conv2d.Pass) -> Bool {
         guard g.outputHeight * g.outputWidth >= 256 else { return false }
         if g.isPointwise { return pass != .weightGradient }
         switch pass {
         case .forward: return g.outputChannels <= 64
-        case .inputGradient: return g.stride == 1 && g.inputChannels <= 64
+        case .inputGradient: return g.stride == 1 && min(g.inputChannels, g.outputChannels) <= 64
         case .weightGradient: return true
         }
     }
