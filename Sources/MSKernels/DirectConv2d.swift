@@ -219,7 +219,9 @@ enum DirectConv2d {
         let s = g.stride, k = g.kernelSize, p = g.padding
         // dY with `margin` zero rows/columns before it: tap (m, n) reads it shifted back by (m, n).
         let margin = (k - 1) / s
-        let height = layout.height + margin, width = layout.width + margin, plane = height * width
+        // Rows a whole number of vectors long, so that no vector of a phase product spans two grid rows.
+        let height = layout.height + margin, width = roundUp(layout.width + margin, to: ShiftedProduct.Vector.scalarCount)
+        let plane = height * width
         let phases = PhaseProducts(geometry: g, margin: margin, planeHeight: height, planeWidth: width, weight: weight)
         let gridColumns = layout.height * width
         let padded = UnsafeMutableBufferPointer<Float>.allocate(

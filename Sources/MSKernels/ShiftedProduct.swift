@@ -76,6 +76,10 @@ enum ShiftedProduct {
                 ShiftedProduct.store(v, address(row: o, r: r, j: j))
                 return
             }
+            if j + Vector.scalarCount <= width && (j >= columns.upperBound || j + Vector.scalarCount <= columns.lowerBound
+                                                   || !rows.contains(r)) {
+                return  // Within one grid row and entirely dropped.
+            }
             var (r, j) = (r, j)
             for lane in 0..<Vector.scalarCount {
                 if rows.contains(r) && columns.contains(j) { address(row: o, r: r, j: j).pointee = v[lane] }
