@@ -134,8 +134,10 @@ public enum Conv2d {
     /// `dL/dinput` `[N, C_in, H, W]` alone (what `backward` returns), given
     /// `outputGradient = dL/dout` `[N, C_out, H_out, W_out]`. Returns a new tensor.
     ///
-    /// Stride 1: the forward convolution of `dY` with the flipped kernel (`transposedForward`).
-    /// Otherwise per block `dcols = Wᵀ · dY`, folded back onto the input pixels by col2im.
+    /// Stride 1: the forward convolution of `dY` with the flipped kernel (`transposedForward`), on
+    /// either path. Otherwise, on the direct path the adjoint of the direct forward
+    /// (`DirectConv2d.inputGradient`); on GEMM per block `dcols = Wᵀ · dY`, folded back onto the
+    /// input pixels by col2im.
     public static func inputGradient(outputGradient: Tensor, weight: UnsafeBufferPointer<Float>,
                                      geometry: Conv2dGeometry, algorithm: Algorithm = .automatic) -> Tensor {
         let g = geometry

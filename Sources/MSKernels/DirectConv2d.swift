@@ -13,9 +13,10 @@ import MSTensor
 /// plane `(ky mod s, kx mod s)` at `(y + ky/s, x + kx/s)`, a fixed shift of the flat position
 /// `q = y·Wq + x`. Outputs are computed on that grid (columns `x ≥ W_out` are computed and dropped).
 ///
-/// The input gradient is the same product run backwards: input phase `(a, b)` receives
-/// `dx_pad[c, s·r + a, s·j + b] = Σ_{o, m, n} W[o, c, a + s·m, b + s·n] · dY[o, r − m, j − n]`,
-/// a stride-1 product over the zero-padded `dY`, one per phase.
+/// The input gradient is the same product run backwards: each tap's share `Σ_o W[o, t] · dY[o, q]`
+/// is added onto the phase planes at the tap's offset, and the planes are then folded back onto
+/// the input. (`Conv2d` takes the stride-1 input gradient as a forward convolution of `dY`
+/// instead, which measured faster.)
 enum DirectConv2d {
     /// Columns per product call: 32 register tiles (16 measured alike, 8 and 64 slower, on the
     /// UNet's 32–128² layers).
@@ -213,74 +214,55 @@ enum DirectConv2d {
         }
     }
 
-    /// `dL/dinput` `[N, C_in, H, W]` given `dL/dout`, one stride-1 product per input phase.
-    static func inputGradient(outputGradient: Tensor, weight: UnsafeBufferPointer<Float>, geometry g: Conv2dGeometry) -> Tensor {
-        let layout = PhasePlanes.Shape(g)
-        let s = g.stride, k = g.kernelSize, p = g.padding
-        // dY with `margin` zero rows/columns before it: tap (m, n) reads it shifted back by (m, n).
-        let margin = (k - 1) / s
-        // Rows a whole number of vectors long, so that no vector of a phase product spans two grid rows.
-        let height = layout.height + margin, width = roundUp(layout.width + margin, to: ShiftedProduct.Vector.scalarCount)
-        let plane = height * width
-        let phases = PhaseProducts(geometry: g, margin: margin, planeHeight: height, planeWidth: width, weight: weight)
-        let gridColumns = layout.height * width
-        let padded = UnsafeMutableBufferPointer<Float>.allocate(
-            capacity: g.outputChannels * plane + margin + roundUp(gridColumns, to: ShiftedProduct.tileColumns) + 8)
-        padded.initialize(repeating: 0)
-        defer { padded.deallocate() }
-        let packing = ProductPacking(taps: phases.maximumTaps, enabled: k == 1)
-        defer { packing.deallocate() }
+    /// `dL/dinput` `[N, C_in, H, W]` given `dL/dout`, as the adjoint of `forward`:
+    /// `dP[off[t] + q] += Σ_o W[o, t] · dY[o, q]` into one sample's phase planes
+    /// (`ShiftedProduct.multiplyAdd`), then each plane position back onto its input pixel (padding dropped).
+    static func inputGradient(outputGradient: Tensor, weight: UnsafeBufferPointer<Float>,
+                                     geometry g: Conv2dGeometry) -> Tensor {
+        let shape = PhasePlanes.Shape(g), s = g.stride, p = g.padding
+        let offsets = PhasePlanes.tapOffsets(g, height: shape.height, width: shape.width)
+        let planeSize = shape.height * shape.width, planeCount = g.inputChannels * s * s * planeSize
         let ho = g.outputHeight, wo = g.outputWidth, h = g.inputHeight, w = g.inputWidth
-        // Each phase is staged on its own grid `[C_in][bandRows × (Wq + margin)]`, a band of grid
-        // rows at a time (sized to stay in cache), and the band's phases are then interleaved into dx rows.
-        let bandRows = max(1, bandBudget / (max(1, phases.products.count) * g.inputChannels * width))
-        let phaseSize = g.inputChannels * bandRows * width
-        let staged = UnsafeMutablePointer<Float>.allocate(capacity: phases.products.count * phaseSize)
-        defer { staged.deallocate() }
-        // Grid rows r and columns j whose input pixel (s·r + a − p, s·j + b − p) lies inside the image.
-        let validRows = { (a: Int) in max(0, (p - a + s - 1) / s)..<min(layout.height, (h - 1 + p - a) / s + 1) }
-        let validColumns = { (b: Int) in max(0, (p - b + s - 1) / s)..<min(layout.width, (w - 1 + p - b) / s + 1) }
+        let gridColumns = ho * shape.width, span = blockColumns
+        let planes = UnsafeMutableBufferPointer<Float>.allocate(
+            capacity: max(planeCount, offsets.max()! + roundUp(gridColumns, to: span)) + 8)
+        defer { planes.deallocate() }
+        let dOut = UnsafeMutableBufferPointer<Float>.allocate(capacity: g.outputChannels * span)
+        defer { dOut.deallocate() }
+        let packed = ShiftedProduct.PackedWeights(rows: g.patchSize, taps: g.outputChannels) { t, o in
+            weight[o * g.patchSize + t]
+        }
+        let sourceOffsets = (0..<g.outputChannels).map { $0 * span }
         let scalars = [Float](unsafeUninitializedCapacity: g.inputShape.reduce(1, *)) { dxBuffer, initialized in
             initialized = dxBuffer.count
             outputGradient.withUnsafeBufferPointer { dyBuffer in
                 for n in 0..<g.batch {
+                    planes.update(repeating: 0)
                     let dy = dyBuffer.baseAddress! + n * g.outputChannels * ho * wo
-                    for o in 0..<g.outputChannels {
-                        for y in 0..<ho {
-                            Conv2d.copy(dy + (o * ho + y) * wo, into: padded.baseAddress! + o * plane + (y + margin) * width + margin,
-                                        count: wo)
-                        }
-                    }
-                    let dx = dxBuffer.baseAddress! + n * g.inputChannels * h * w
-                    for bandStart in stride(from: 0, to: layout.height, by: bandRows) {
-                        let band = bandStart..<min(bandStart + bandRows, layout.height)
-                        for (index, phase) in phases.products.enumerated() {
-                            let rows = validRows(phase.a).clamped(to: band), columns = validColumns(phase.b)
-                            guard !rows.isEmpty && !columns.isEmpty else { continue }
-                            let grid = ShiftedProduct.OutputGrid(base: staged, origin: index * phaseSize - band.lowerBound * width,
-                                                                 rowStride: bandRows * width, width: width, gridRowStride: width,
-                                                                 columnStride: 1, rows: rows, columns: columns)
-                            let start = (rows.lowerBound * width) / ShiftedProduct.tileColumns * ShiftedProduct.tileColumns
-                            let end = rows.upperBound * width
-                            for first in stride(from: start, to: end, by: blockColumns) {
-                                packing.multiply(phase.weights, source: UnsafeBufferPointer(padded), offsets: phase.offsets,
-                                                 columns: first..<min(first + blockColumns, end), into: grid)
+                    for first in stride(from: 0, to: gridColumns, by: span) {
+                        let columns = first..<min(first + span, gridColumns)
+                        dOut.update(repeating: 0)
+                        for row in (columns.lowerBound / shape.width)..<((columns.upperBound - 1) / shape.width + 1) {
+                            let lo = max(0, columns.lowerBound - row * shape.width)
+                            let hi = min(wo, columns.upperBound - row * shape.width)
+                            guard hi > lo else { continue }
+                            let to = row * shape.width - columns.lowerBound
+                            for o in 0..<g.outputChannels {
+                                Conv2d.copy(dy + (o * ho + row) * wo + lo, into: dOut.baseAddress! + o * span + to + lo, count: hi - lo)
                             }
                         }
-                        // Input rows iy = s·r + a − p of the band's grid rows.
-                        for c in 0..<g.inputChannels {
-                            for iy in max(0, s * band.lowerBound - p)..<min(h, s * band.upperBound - p) {
-                                let a = (iy + p) % s, r = (iy + p) / s, row = dx + (c * h + iy) * w
-                                for b in 0..<s {
-                                    // Columns ix = s·j + b − p; a phase without taps contributes zero.
-                                    let columns = validColumns(b)
-                                    guard let index = phases.index(a: a, b: b) else {
-                                        for j in columns { row[s * j + b - p] = 0 }
-                                        continue
-                                    }
-                                    let source = staged + index * phaseSize + (c * bandRows + r - band.lowerBound) * width
-                                    for j in columns { row[s * j + b - p] = source[j] }
-                                }
+                        ShiftedProduct.multiplyAdd(packed, source: dOut.baseAddress!, offsets: sourceOffsets,
+                                                   columns: 0..<columns.count, into: planes.baseAddress! + first,
+                                                   rowOffsets: offsets)
+                    }
+                    let dx = dxBuffer.baseAddress! + n * g.inputChannels * h * w
+                    for c in 0..<g.inputChannels {
+                        for iy in 0..<h {
+                            let a = (iy + p) % s, r = (iy + p) / s, row = dx + (c * h + iy) * w
+                            for b in 0..<s {
+                                let plane = planes.baseAddress! + ((c * s + a) * s + b) * planeSize + r * shape.width
+                                let lo = max(0, (p - b + s - 1) / s), hi = min(shape.width, (w - 1 + p - b) / s + 1)
+                                for j in lo..<hi { row[s * j + b - p] = plane[j] }
                             }
                         }
                     }
@@ -303,46 +285,6 @@ extension DirectConv2d.PhasePlanes {
 }
 
 extension DirectConv2d {
-    /// The input gradient's products, one per input phase `(a, b)` with at least one tap:
-    /// taps `(o, m, n)` with `a + s·m < K` and `b + s·n < K`, reading the padded `dY`
-    /// `[C_out][planeHeight × planeWidth]` at offset `o·plane + (margin − m)·planeWidth + margin − n`.
-    struct PhaseProducts {
-        struct Phase {
-            let a, b: Int
-            let offsets: [Int]
-            let weights: ShiftedProduct.PackedWeights
-        }
-        let products: [Phase]
-        var maximumTaps: Int { products.map(\.offsets.count).max() ?? 0 }
-
-        /// The position of phase `(a, b)` in `products`, nil when it has no taps.
-        func index(a: Int, b: Int) -> Int? { products.firstIndex { $0.a == a && $0.b == b } }
-
-        init(geometry g: Conv2dGeometry, margin: Int, planeHeight: Int, planeWidth: Int, weight: UnsafeBufferPointer<Float>) {
-            let s = g.stride, k = g.kernelSize
-            var products: [Phase] = []
-            for a in 0..<min(s, k) {
-                for b in 0..<min(s, k) {
-                    var taps: [(o: Int, ky: Int, kx: Int)] = []
-                    var offsets: [Int] = []
-                    for o in 0..<g.outputChannels {
-                        for m in 0...((k - 1 - a) / s) {
-                            for n in 0...((k - 1 - b) / s) {
-                                taps.append((o, a + s * m, b + s * n))
-                                offsets.append(o * planeHeight * planeWidth + (margin - m) * planeWidth + margin - n)
-                            }
-                        }
-                    }
-                    let weights = ShiftedProduct.PackedWeights(rows: g.inputChannels, taps: taps.count) { c, t in
-                        weight[((taps[t].o * g.inputChannels + c) * k + taps[t].ky) * k + taps[t].kx]
-                    }
-                    products.append(Phase(a: a, b: b, offsets: offsets, weights: weights))
-                }
-            }
-            self.products = products
-        }
-    }
-
     /// The packed tap views of one product block, for 1×1 kernels (`ShiftedProduct.multiply`).
     struct ProductPacking {
         let buffer: UnsafeMutablePointer<Float>?
@@ -376,16 +318,15 @@ extension DirectConv2d {
     /// and 16² (docs/performance.md). Outputs smaller than 16×16 stay on GEMM, which puts several
     /// samples into one product. Above that, spatial kernels take the direct path for the forward
     /// when it has at most 64 output channels (at 128 OpenBLAS is as fast or slightly faster), for
-    /// the stride-1 input gradient when either channel count is at most 64, and for every weight
-    /// gradient; not for stride-2 input gradients, whose four phase products are short. 1×1
-    /// kernels take it for the forward and input gradient (the packed product), not for the
+    /// the input gradient when either channel count is at most 64, and for every weight gradient.
+    /// 1×1 kernels take it for the forward and input gradient (the packed product), not for the
     /// weight gradient.
     static func isPreferred(for g: Conv2dGeometry, pass: Conv2d.Pass) -> Bool {
         guard g.outputHeight * g.outputWidth >= 256 else { return false }
         if g.isPointwise { return pass != .weightGradient }
         switch pass {
         case .forward: return g.outputChannels <= 64
-        case .inputGradient: return g.stride == 1 && min(g.inputChannels, g.outputChannels) <= 64
+        case .inputGradient: return min(g.inputChannels, g.outputChannels) <= 64
         case .weightGradient: return true
         }
     }

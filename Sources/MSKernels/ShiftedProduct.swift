@@ -107,8 +107,8 @@ enum ShiftedProduct {
                 func tile(_ rowTile: Int, _ tile: Int, offsets: UnsafePointer<Int>, source: UnsafePointer<Float>) {
                     multiplyTile(taps: w.taps, offsets: offsets, weights: weights.baseAddress! + rowTile * w.taps * tileRows,
                                  bias: bias.baseAddress! + rowTile * tileRows, source: source,
-                                 grid: grid, firstRow: rowTile * tileRows, rows: min(tileRows, w.rows - rowTile * tileRows),
-                                 firstColumn: columns.lowerBound + tile * tileColumns, end: columns.upperBound)
+                                 into: GridTile(grid: grid, firstRow: rowTile * tileRows, rows: min(tileRows, w.rows - rowTile * tileRows),
+                                                firstColumn: columns.lowerBound + tile * tileColumns, end: columns.upperBound))
                 }
                 if let packing {
                     // Tap by tap, so each tap's view is read in one sequential run.
@@ -140,12 +140,48 @@ enum ShiftedProduct {
         }
     }
 
-    /// One 4 × 24 tile, `out[firstRow + r, firstColumn + j] = bias[r] + Σ_t weights[4t + r] · source[offsets[t] + j]`,
-    /// stored through `grid` for `r < rows` and columns below `end`.
+    /// `dst[rowOffsets[o] + q] += Σ_t W[o, t] · src[off[t] + q]` for `o < W.rows` and `q ∈ columns`
+    /// rounded up to whole tiles (24 columns, `columns.lowerBound` a multiple of it): `src` must be
+    /// zero past the range up to there, and `dst` writable. The adjoint of `multiply` with the
+    /// roles of taps and rows exchanged: it scatters a product back onto shifted views.
+    static func multiplyAdd(_ w: PackedWeights, source: UnsafePointer<Float>, offsets: [Int], columns: Range<Int>,
+                            into destination: UnsafeMutablePointer<Float>, rowOffsets: [Int]) {
+        precondition(offsets.count == w.taps && rowOffsets.count == w.rows,
+                     "ShiftedProduct.multiplyAdd: \(offsets.count) offsets for \(w.taps) taps, \(rowOffsets.count) for \(w.rows) rows")
+        precondition(columns.lowerBound % tileColumns == 0, "ShiftedProduct.multiplyAdd: range \(columns) not tile-aligned")
+        let tiles = (columns.count + tileColumns - 1) / tileColumns
+        w.values.withUnsafeBufferPointer { weights in
+            w.bias.withUnsafeBufferPointer { bias in
+                offsets.withUnsafeBufferPointer { offsets in
+                    rowOffsets.withUnsafeBufferPointer { rowOffsets in
+                    for rowTile in 0..<w.rowTiles {
+                        let first = rowTile * tileRows, rows = min(tileRows, w.rows - first)
+                        for tile in 0..<tiles {
+                            let q = columns.lowerBound + tile * tileColumns
+                            multiplyTile(taps: w.taps, offsets: offsets.baseAddress!,
+                                         weights: weights.baseAddress! + rowTile * w.taps * tileRows,
+                                         bias: bias.baseAddress! + first, source: source + q,
+                                         into: AddedTile(destination: destination + q, rowOffsets: rowOffsets.baseAddress! + first,
+                                                         rows: rows))
+                        }
+                    }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Where the sums of one 4 × 24 tile go: row `r`'s three vectors are `a<r>0`, `a<r>1`, `a<r>2`
+    /// (columns 0..<8, 8..<16, 16..<24 of the tile).
+    protocol TileSink {
+        func take(_ a00: Vector, _ a01: Vector, _ a02: Vector, _ a10: Vector, _ a11: Vector, _ a12: Vector,
+                  _ a20: Vector, _ a21: Vector, _ a22: Vector, _ a30: Vector, _ a31: Vector, _ a32: Vector)
+    }
+
+    /// One 4 × 24 tile, `sums[r, j] = bias[r] + Σ_t weights[4t + r] · source[offsets[t] + j]`, handed to `sink`.
     @inline(__always)
-    static func multiplyTile(taps: Int, offsets: UnsafePointer<Int>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>,
-                             source: UnsafePointer<Float>, grid: OutputGrid, firstRow: Int, rows: Int,
-                             firstColumn: Int, end: Int) {
+    static func multiplyTile<Sink: TileSink>(taps: Int, offsets: UnsafePointer<Int>, weights: UnsafePointer<Float>,
+                                             bias: UnsafePointer<Float>, source: UnsafePointer<Float>, into sink: Sink) {
         let b0 = Vector(repeating: bias[0]), b1 = Vector(repeating: bias[1])
         let b2 = Vector(repeating: bias[2]), b3 = Vector(repeating: bias[3])
         var a00 = b0, a01 = b0, a02 = b0, a10 = b1, a11 = b1, a12 = b1
@@ -164,47 +200,83 @@ enum ShiftedProduct {
             a30 = a30.addingProduct(b, x0); a31 = a31.addingProduct(b, x1); a32 = a32.addingProduct(b, x2)
             w += tileRows
         }
-        let r0 = firstColumn / grid.width, j0 = firstColumn - r0 * grid.width
-        if rows == tileRows && end - firstColumn >= tileColumns && grid.columnStride == 1 && grid.rows.contains(r0)
-            && j0 >= grid.columns.lowerBound && j0 + tileColumns <= grid.columns.upperBound {
-            // The whole tile lies inside one kept grid row: four rows of three contiguous vectors.
-            var row = grid.address(row: firstRow, r: r0, j: j0)
-            store(a00, row); store(a01, row + 8); store(a02, row + 16)
-            row += grid.rowStride
-            store(a10, row); store(a11, row + 8); store(a12, row + 16)
-            row += grid.rowStride
-            store(a20, row); store(a21, row + 8); store(a22, row + 16)
-            row += grid.rowStride
-            store(a30, row); store(a31, row + 8); store(a32, row + 16)
-            return
-        }
-        // Grid positions of the three vectors, shared by the four rows.
-        var (r1, j1) = (r0, j0 + 8)
-        if j1 >= grid.width { (r1, j1) = (r1 + j1 / grid.width, j1 % grid.width) }
-        var (r2, j2) = (r1, j1 + 8)
-        if j2 >= grid.width { (r2, j2) = (r2 + j2 / grid.width, j2 % grid.width) }
-        let vectors = min(3, (end - firstColumn + 7) / 8)
-        let tail = end - firstColumn < tileColumns
-        func put(_ v0: Vector, _ v1: Vector, _ v2: Vector, row r: Int) {
-            guard r < rows else { return }
-            let o = firstRow + r
-            if !tail {
-                grid.store(v0, row: o, r: r0, j: j0); grid.store(v1, row: o, r: r1, j: j1); grid.store(v2, row: o, r: r2, j: j2)
+        sink.take(a00, a01, a02, a10, a11, a12, a20, a21, a22, a30, a31, a32)
+    }
+
+    /// `multiply`'s sink: rows `firstRow ..< firstRow + rows`, columns `firstColumn ..< min(firstColumn + 24, end)`,
+    /// stored through `grid`.
+    struct GridTile: TileSink {
+        let grid: OutputGrid
+        let firstRow, rows, firstColumn, end: Int
+
+        @inline(__always)
+        func take(_ a00: Vector, _ a01: Vector, _ a02: Vector, _ a10: Vector, _ a11: Vector, _ a12: Vector,
+                  _ a20: Vector, _ a21: Vector, _ a22: Vector, _ a30: Vector, _ a31: Vector, _ a32: Vector) {
+            let r0 = firstColumn / grid.width, j0 = firstColumn - r0 * grid.width
+            if rows == tileRows && end - firstColumn >= tileColumns && grid.columnStride == 1 && grid.rows.contains(r0)
+                && j0 >= grid.columns.lowerBound && j0 + tileColumns <= grid.columns.upperBound {
+                // The whole tile lies inside one kept grid row: four rows of three contiguous vectors.
+                var row = grid.address(row: firstRow, r: r0, j: j0)
+                store(a00, row); store(a01, row + 8); store(a02, row + 16)
+                row += grid.rowStride
+                store(a10, row); store(a11, row + 8); store(a12, row + 16)
+                row += grid.rowStride
+                store(a20, row); store(a21, row + 8); store(a22, row + 16)
+                row += grid.rowStride
+                store(a30, row); store(a31, row + 8); store(a32, row + 16)
                 return
             }
-            // The range's last tile: lanes at or past `end` belong to no output.
-            let lanes = [v0, v1, v2]
-            for v in 0..<vectors {
-                for lane in 0..<Vector.scalarCount where firstColumn + 8 * v + lane < end {
-                    let q = firstColumn + 8 * v + lane, r = q / grid.width, j = q % grid.width
-                    if grid.rows.contains(r) && grid.columns.contains(j) { grid.address(row: o, r: r, j: j).pointee = lanes[v][lane] }
+            // Grid positions of the three vectors, shared by the four rows.
+            var (r1, j1) = (r0, j0 + 8)
+            if j1 >= grid.width { (r1, j1) = (r1 + j1 / grid.width, j1 % grid.width) }
+            var (r2, j2) = (r1, j1 + 8)
+            if j2 >= grid.width { (r2, j2) = (r2 + j2 / grid.width, j2 % grid.width) }
+            let vectors = min(3, (end - firstColumn + 7) / 8)
+            let tail = end - firstColumn < tileColumns
+            func put(_ v0: Vector, _ v1: Vector, _ v2: Vector, row r: Int) {
+                guard r < rows else { return }
+                let o = firstRow + r
+                if !tail {
+                    grid.store(v0, row: o, r: r0, j: j0); grid.store(v1, row: o, r: r1, j: j1); grid.store(v2, row: o, r: r2, j: j2)
+                    return
+                }
+                // The range's last tile: lanes at or past `end` belong to no output.
+                let lanes = [v0, v1, v2]
+                for v in 0..<vectors {
+                    for lane in 0..<Vector.scalarCount where firstColumn + 8 * v + lane < end {
+                        let q = firstColumn + 8 * v + lane, r = q / grid.width, j = q % grid.width
+                        if grid.rows.contains(r) && grid.columns.contains(j) { grid.address(row: o, r: r, j: j).pointee = lanes[v][lane] }
+                    }
                 }
             }
+            put(a00, a01, a02, row: 0)
+            put(a10, a11, a12, row: 1)
+            put(a20, a21, a22, row: 2)
+            put(a30, a31, a32, row: 3)
         }
-        put(a00, a01, a02, row: 0)
-        put(a10, a11, a12, row: 1)
-        put(a20, a21, a22, row: 2)
-        put(a30, a31, a32, row: 3)
+    }
+
+    /// `multiplyAdd`'s sink: row `r < rows` of the tile is added to `destination[rowOffsets[r] ..< rowOffsets[r] + 24]`.
+    struct AddedTile: TileSink {
+        let destination: UnsafeMutablePointer<Float>
+        let rowOffsets: UnsafePointer<Int>
+        let rows: Int
+
+        @inline(__always)
+        func take(_ a00: Vector, _ a01: Vector, _ a02: Vector, _ a10: Vector, _ a11: Vector, _ a12: Vector,
+                  _ a20: Vector, _ a21: Vector, _ a22: Vector, _ a30: Vector, _ a31: Vector, _ a32: Vector) {
+            func add(_ r: Int, _ v0: Vector, _ v1: Vector, _ v2: Vector) {
+                guard r < rows else { return }
+                let d = destination + rowOffsets[r]
+                store(load(d) + v0, d)
+                store(load(d + 8) + v1, d + 8)
+                store(load(d + 16) + v2, d + 16)
+            }
+            add(0, a00, a01, a02)
+            add(1, a10, a11, a12)
+            add(2, a20, a21, a22)
+            add(3, a30, a31, a32)
+        }
     }
 
     /// `destination[j] = source[j]` for `j < min(24, readable)`, zero after.
