@@ -193,18 +193,7 @@ enum DirectConv2d {
                         let gridColumns = band.count * planes.width
                         for first in stride(from: 0, to: gridColumns, by: span) {
                             let columns = first..<min(first + span, gridColumns)
-                            // dY on the plane grid: zero in the dropped columns and past the block.
-                            dOut.update(repeating: 0)
-                            for row in (columns.lowerBound / planes.width)..<((columns.upperBound - 1) / planes.width + 1) {
-                                let lo = max(0, columns.lowerBound - row * planes.width)
-                                let hi = min(wo, columns.upperBound - row * planes.width)
-                                guard hi > lo else { continue }
-                                let to = row * planes.width - columns.lowerBound
-                                for o in 0..<g.outputChannels {
-                                    Conv2d.copy(dy + o * pixels + row * wo + lo, into: dOut.baseAddress! + o * span + to + lo,
-                                                count: hi - lo)
-                                }
-                            }
+                            gridBlock(of: dy, geometry: g, gridWidth: planes.width, columns: columns, into: dOut)
                             ShiftedProduct.weightGradient(dOut.baseAddress!, dOutStride: span, source: source.baseAddress!,
                                                           offsets: offsets, columns: columns, into: &partials)
                         }
@@ -214,11 +203,27 @@ enum DirectConv2d {
         }
     }
 
+    /// Grid positions `columns` of one sample's `dY` (`[C_out, H_out, W_out]`, from its output row 0)
+    /// on a plane grid `gridWidth` wide: `dOut[o, q − columns.lowerBound]`, with row stride
+    /// `dOut.count / C_out`, zero in the grid's dropped columns and past the block.
+    static func gridBlock(of dy: UnsafePointer<Float>, geometry g: Conv2dGeometry, gridWidth: Int, columns: Range<Int>,
+                          into dOut: UnsafeMutableBufferPointer<Float>) {
+        let wo = g.outputWidth, pixels = g.outputHeight * wo, stride = dOut.count / g.outputChannels
+        dOut.update(repeating: 0)
+        for row in (columns.lowerBound / gridWidth)..<((columns.upperBound - 1) / gridWidth + 1) {
+            let lo = max(0, columns.lowerBound - row * gridWidth), hi = min(wo, columns.upperBound - row * gridWidth)
+            guard hi > lo else { continue }
+            let to = row * gridWidth - columns.lowerBound
+            for o in 0..<g.outputChannels {
+                Conv2d.copy(dy + o * pixels + row * wo + lo, into: dOut.baseAddress! + o * stride + to + lo, count: hi - lo)
+            }
+        }
+    }
+
     /// `dL/dinput` `[N, C_in, H, W]` given `dL/dout`, as the adjoint of `forward`:
     /// `dP[off[t] + q] += Σ_o W[o, t] · dY[o, q]` into one sample's phase planes
     /// (`ShiftedProduct.multiplyAdd`), then each plane position back onto its input pixel (padding dropped).
-    static func inputGradient(outputGradient: Tensor, weight: UnsafeBufferPointer<Float>,
-                                     geometry g: Conv2dGeometry) -> Tensor {
+    static func inputGradient(outputGradient: Tensor, weight: UnsafeBufferPointer<Float>, geometry g: Conv2dGeometry) -> Tensor {
         let shape = PhasePlanes.Shape(g), s = g.stride, p = g.padding
         let offsets = PhasePlanes.tapOffsets(g, height: shape.height, width: shape.width)
         let planeSize = shape.height * shape.width, planeCount = g.inputChannels * s * s * planeSize
@@ -241,16 +246,7 @@ enum DirectConv2d {
                     let dy = dyBuffer.baseAddress! + n * g.outputChannels * ho * wo
                     for first in stride(from: 0, to: gridColumns, by: span) {
                         let columns = first..<min(first + span, gridColumns)
-                        dOut.update(repeating: 0)
-                        for row in (columns.lowerBound / shape.width)..<((columns.upperBound - 1) / shape.width + 1) {
-                            let lo = max(0, columns.lowerBound - row * shape.width)
-                            let hi = min(wo, columns.upperBound - row * shape.width)
-                            guard hi > lo else { continue }
-                            let to = row * shape.width - columns.lowerBound
-                            for o in 0..<g.outputChannels {
-                                Conv2d.copy(dy + (o * ho + row) * wo + lo, into: dOut.baseAddress! + o * span + to + lo, count: hi - lo)
-                            }
-                        }
+                        gridBlock(of: dy, geometry: g, gridWidth: shape.width, columns: columns, into: dOut)
                         ShiftedProduct.multiplyAdd(packed, source: dOut.baseAddress!, offsets: sourceOffsets,
                                                    columns: 0..<columns.count, into: planes.baseAddress! + first,
                                                    rowOffsets: offsets)
