@@ -31,8 +31,9 @@ final class Conv2dTests: XCTestCase {
     /// Shapes covering odd sizes, kernels 1/3/5, strides 1/2, padding 0/1/2, batch 1 and 3,
     /// with and without bias; the later ones are large enough to be cut into row bands, to run
     /// the pointwise path on whole images, and to put several small samples into one GEMM; the
-    /// last two give the direct path several bands and blocks per sample, with output channels
-    /// that are not a multiple of its 4-row tiles.
+    /// last four give the direct path several bands and blocks per sample, with output channels
+    /// that are not a multiple of its 4-row tiles, and (the last) a stride-1 input gradient on the
+    /// direct adjoint (padding ≥ kernel size, which the transposed forward does not take).
     static let problems: [Problem] = {
         let shapes: [(n: Int, c: Int, o: Int, h: Int, w: Int, k: Int, s: Int, p: Int, bias: Bool)] = [
             (1, 1, 1, 5, 5, 3, 1, 0, false),
@@ -51,6 +52,8 @@ final class Conv2dTests: XCTestCase {
             (3, 4, 3, 31, 33, 3, 1, 1, true),
             (1, 48, 6, 40, 41, 3, 1, 1, true),
             (2, 48, 5, 41, 42, 3, 2, 1, false),
+            (1, 64, 3, 66, 66, 3, 2, 1, true),
+            (1, 700, 1, 8, 8, 5, 1, 5, false),
         ]
         return shapes.enumerated().map { index, s in
             Problem(Conv2dGeometry(batch: s.n, inputChannels: s.c, outputChannels: s.o, inputHeight: s.h, inputWidth: s.w,
