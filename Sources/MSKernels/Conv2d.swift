@@ -21,7 +21,8 @@ import MSTensor
 /// chosen by `Algorithm.automatic`), where im2col and BLAS packing would cost as much as the product.
 public enum Conv2d {
     /// How a call computes. `automatic` picks, per pass, the path `DirectConv2d.isPreferred` names
-    /// (measured by `mstrain-dist bench kernels`); the others force one path (tests, benchmarks).
+    /// for the BLAS kernel in use (measured by `mstrain-dist bench kernels`); the others force one
+    /// path (tests, benchmarks).
     public enum Algorithm: String, CaseIterable, Sendable {
         case automatic
         /// im2col (or the input itself, for 1×1) and `cblas_sgemm`.
@@ -29,10 +30,33 @@ public enum Conv2d {
         /// Shifted products over the zero-padded input (`DirectConv2d`).
         case direct
 
-        /// The path `pass` of a call with this setting takes.
-        public func resolved(for g: Conv2dGeometry, pass: Pass) -> Algorithm {
-            self == .automatic ? (DirectConv2d.isPreferred(for: g, pass: pass) ? .direct : .im2colGEMM) : self
+        /// The path `pass` of a call with this setting takes next to a BLAS kernel with `vectors`.
+        public func resolved(for g: Conv2dGeometry, pass: Pass, vectors: BLASVectors = .current) -> Algorithm {
+            self == .automatic ? (DirectConv2d.isPreferred(for: g, pass: pass, vectors: vectors) ? .direct : .im2colGEMM) : self
         }
+    }
+
+    /// The widest FMA vectors of the OpenBLAS kernel in use, which decides how fast GEMM is next to
+    /// the direct path's AVX2 (256-bit FMA) tiles.
+    public enum BLASVectors: Sendable {
+        /// Kernels without FMA (Prescott, Nehalem, Sandybridge, …): GEMM runs at a fraction of the direct path.
+        case narrow
+        /// 256-bit FMA kernels (Haswell, Zen): the direct path's own vectors.
+        case fma256
+        /// 512-bit FMA kernels (SkylakeX, Cooperlake, SapphireRapids): GEMM can run twice as fast.
+        case fma512
+
+        /// The class of an `openblas_get_corename()` name.
+        public init(coreName: String) {
+            switch coreName.lowercased() {
+            case "skylakex", "cooperlake", "sapphirerapids": self = .fma512
+            case "haswell", "zen", "excavator": self = .fma256
+            default: self = .narrow
+            }
+        }
+
+        /// The kernel OpenBLAS chose in this process.
+        public static let current = BLASVectors(coreName: BLAS.coreName)
     }
 
     /// The three products of a convolution.

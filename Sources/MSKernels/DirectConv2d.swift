@@ -309,21 +309,33 @@ extension DirectConv2d {
 func roundUp(_ value: Int, to m: Int) -> Int { (value + m - 1) / m * m }
 
 extension DirectConv2d {
-    /// Whether `Conv2d.Algorithm.automatic` takes the direct path for `pass` of `g`, from
-    /// `mstrain-dist bench kernels --algorithm direct|im2col-gemm` on the UNet's layers at 128², 32²
-    /// and 16² (docs/performance.md). Outputs smaller than 16×16 stay on GEMM, which puts several
-    /// samples into one product. Above that, spatial kernels take the direct path for the forward
-    /// when it has at most 64 output channels (at 128 OpenBLAS is as fast or slightly faster), for
-    /// the input gradient when either channel count is at most 64, and for every weight gradient.
-    /// 1×1 kernels take it for the forward and input gradient (the packed product), not for the
-    /// weight gradient.
-    static func isPreferred(for g: Conv2dGeometry, pass: Conv2d.Pass) -> Bool {
+    /// Whether `Conv2d.Algorithm.automatic` takes the direct path for `pass` of `g` next to a BLAS
+    /// with `vectors`, from `mstrain-dist bench kernels --algorithm direct|im2col-gemm`
+    /// (docs/performance.md). Outputs smaller than 16×16 stay on GEMM, which puts several samples
+    /// into one product. Above that:
+    /// - `fma256` (measured on the UNet's layers at 128², 32² and 16²): direct for the forward when
+    ///   it has at most 64 output channels (at 128 OpenBLAS is as fast or slightly faster), for the
+    ///   input gradient when either channel count is at most 64, and for every weight gradient;
+    ///   1×1 kernels for the forward and input gradient (the packed product), not the weight gradient.
+    /// - `narrow`: direct for every pass (it ran at 1.2–2.4× the sgemm rate of OpenBLAS's Prescott kernel).
+    /// - `fma512`: direct only for strided layers and, except 1×1 kernels, for the forward and weight
+    ///   gradient of layers with at most 32 output channels; 512-bit GEMM is faster elsewhere.
+    static func isPreferred(for g: Conv2dGeometry, pass: Conv2d.Pass, vectors: Conv2d.BLASVectors) -> Bool {
         guard g.outputHeight * g.outputWidth >= 256 else { return false }
-        if g.isPointwise { return pass != .weightGradient }
-        switch pass {
-        case .forward: return g.outputChannels <= 64
-        case .inputGradient: return min(g.inputChannels, g.outputChannels) <= 64
-        case .weightGradient: return true
+        switch vectors {
+        case .narrow:
+            return true
+        case .fma512:
+            if g.stride > 1 { return true }
+            let thinPass = pass == .forward || pass == .weightGradient && !g.isPointwise
+            return thinPass && g.outputChannels <= 32
+        case .fma256:
+            if g.isPointwise { return pass != .weightGradient }
+            switch pass {
+            case .forward: return g.outputChannels <= 64
+            case .inputGradient: return min(g.inputChannels, g.outputChannels) <= 64
+            case .weightGradient: return true
+            }
         }
     }
 }

@@ -77,8 +77,8 @@ final class Conv2dTests: XCTestCase {
     /// The paths the tests run: each forced one, and the automatic choice.
     static let algorithms = Conv2d.Algorithm.allCases
 
-    /// The automatic choice: direct for the thin spatial layers on large images, GEMM for small
-    /// images, the direct forward and input gradient but the GEMM weight gradient for 1×1 kernels.
+    /// The automatic choice for each class of BLAS kernel, on a thin and a wide layer at 64² and
+    /// 32², a thin one at 8², a 1×1 and a strided one; and the classes of OpenBLAS's core names.
     func testAutomaticChoice() {
         let thin = Conv2dGeometry(batch: 2, inputChannels: 32, outputChannels: 32, inputHeight: 64, inputWidth: 64,
                                   kernelSize: 3, padding: 1)
@@ -90,15 +90,25 @@ final class Conv2dTests: XCTestCase {
                                        kernelSize: 1)
         let strided = Conv2dGeometry(batch: 2, inputChannels: 32, outputChannels: 32, inputHeight: 64, inputWidth: 64,
                                      kernelSize: 3, stride: 2, padding: 1)
-        let paths = { (g: Conv2dGeometry) in
-            [Conv2d.Pass.forward, .inputGradient, .weightGradient].map { Conv2d.Algorithm.automatic.resolved(for: g, pass: $0) }
+        let (d, gemm) = (Conv2d.Algorithm.direct, Conv2d.Algorithm.im2colGEMM)
+        let expected: [(Conv2d.BLASVectors, [[Conv2d.Algorithm]])] = [
+            (.fma256, [[d, d, d], [gemm, gemm, d], [gemm, gemm, gemm], [d, d, gemm], [d, d, d]]),
+            (.narrow, [[d, d, d], [d, d, d], [gemm, gemm, gemm], [d, d, d], [d, d, d]]),
+            (.fma512, [[d, gemm, d], [gemm, gemm, gemm], [gemm, gemm, gemm], [gemm, gemm, gemm], [d, d, d]]),
+        ]
+        for (vectors, paths) in expected {
+            for (g, path) in zip([thin, wide, small, pointwise, strided], paths) {
+                let chosen = [Conv2d.Pass.forward, .inputGradient, .weightGradient].map {
+                    Conv2d.Algorithm.automatic.resolved(for: g, pass: $0, vectors: vectors)
+                }
+                XCTAssertEqual(chosen, path, "\(vectors) \(g)")
+            }
         }
-        XCTAssertEqual(paths(thin), [.direct, .direct, .direct])
-        XCTAssertEqual(paths(wide), [.im2colGEMM, .im2colGEMM, .direct])
-        XCTAssertEqual(paths(small), [.im2colGEMM, .im2colGEMM, .im2colGEMM])
-        XCTAssertEqual(paths(pointwise), [.direct, .direct, .im2colGEMM])
-        XCTAssertEqual(paths(strided), [.direct, .direct, .direct])
-        XCTAssertEqual(Conv2d.Algorithm.direct.resolved(for: small, pass: .forward), .direct)
+        XCTAssertEqual(Conv2d.Algorithm.direct.resolved(for: small, pass: .forward, vectors: .fma256), .direct)
+        XCTAssertEqual(Conv2d.BLASVectors(coreName: "Zen"), .fma256)
+        XCTAssertEqual(Conv2d.BLASVectors(coreName: "Haswell"), .fma256)
+        XCTAssertEqual(Conv2d.BLASVectors(coreName: "SkylakeX"), .fma512)
+        XCTAssertEqual(Conv2d.BLASVectors(coreName: "Prescott"), .narrow)
     }
 
     func testForwardMatchesReference() {
