@@ -317,7 +317,7 @@ extension DirectConv2d {
     ///   it has at most 64 output channels (at 128 OpenBLAS is as fast or slightly faster), for the
     ///   input gradient when either channel count is at most 64, and for every weight gradient;
     ///   1×1 kernels for the forward and input gradient (the packed product), not the weight gradient.
-    /// - `narrow`: direct for every pass (it ran at 1.2–2.4× the sgemm rate of OpenBLAS's Prescott kernel).
+    /// - `narrow`: direct for every pass (it ran at 1.2–2.5× the sgemm rate of OpenBLAS's Prescott kernel).
     /// - `fma512`: direct only for strided layers and, except 1×1 kernels, for the forward and weight
     ///   gradient of layers with at most 32 output channels; 512-bit GEMM is faster elsewhere.
     static func isPreferred(for g: Conv2dGeometry, pass: Conv2d.Pass, vectors: Conv2d.BLASVectors) -> Bool {
