@@ -18,8 +18,8 @@ import MSTensor
 /// the input. (`Conv2d` takes the stride-1 input gradient as a forward convolution of `dY`
 /// instead, which measured faster.)
 enum DirectConv2d {
-    /// Columns per product call: 32 register tiles (16 measured alike, 8 and 64 slower, on the
-    /// UNet's 32–128² layers).
+    /// Columns per product call: 32 register tiles (8, 16 and 32 measured alike, within the
+    /// development machine's ±10 %, on the UNet's 32–128² layers).
     static let blockColumns = 32 * ShiftedProduct.tileColumns
     /// Columns per weight-gradient call, longer so the lane partials are loaded and stored rarely.
     static let weightGradientBlockColumns = 64 * ShiftedProduct.tileColumns

@@ -31,9 +31,10 @@ final class Conv2dTests: XCTestCase {
     /// Shapes covering odd sizes, kernels 1/3/5, strides 1/2, padding 0/1/2, batch 1 and 3,
     /// with and without bias; the later ones are large enough to be cut into row bands, to run
     /// the pointwise path on whole images, and to put several small samples into one GEMM; the
-    /// last four give the direct path several bands and blocks per sample, with output channels
-    /// that are not a multiple of its 4-row tiles, and (the last) a stride-1 input gradient on the
-    /// direct adjoint (padding ≥ kernel size, which the transposed forward does not take).
+    /// last four give the direct path several blocks per sample (the last two also several
+    /// bands), with output channels that are not a multiple of its 4-row tiles, and (the last) a
+    /// stride-1 input gradient on the direct adjoint (padding ≥ kernel size, which the transposed
+    /// forward does not take).
     static let problems: [Problem] = {
         let shapes: [(n: Int, c: Int, o: Int, h: Int, w: Int, k: Int, s: Int, p: Int, bias: Bool)] = [
             (1, 1, 1, 5, 5, 3, 1, 0, false),
