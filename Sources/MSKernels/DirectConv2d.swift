@@ -89,25 +89,17 @@ enum DirectConv2d {
         /// padding are zeroed; the padding columns stay zero); returns them.
         func fill(from x: UnsafePointer<Float>, band: Range<Int>) -> UnsafeBufferPointer<Float> {
             let g = geometry, s = g.stride, p = g.padding
-            let rows = band.count + (g.kernelSize - 1) / s
+            let rows = band.count + (g.kernelSize - 1) / s, phases = ColumnPhases(geometry: g, planeStride: planeSize)
             for c in 0..<g.inputChannels {
                 for a in 0..<s {
-                    for b in 0..<s {
-                        let plane = buffer.baseAddress! + ((c * s + a) * s + b) * planeSize
-                        // Plane column j reads input column s·j + b − p when it lies inside.
-                        let lo = max(0, (p - b + s - 1) / s), hi = min(width, (g.inputWidth - 1 + p - b) / s + 1)
-                        for r in 0..<rows {
-                            let iy = s * (band.lowerBound + r) + a - p, dst = plane + r * width
-                            guard iy >= 0 && iy < g.inputHeight && hi > lo else {
-                                Conv2d.zero(dst, count: width)
-                                continue
-                            }
-                            let src = x + (c * g.inputHeight + iy) * g.inputWidth + b - p
-                            switch s {
-                            case 1: Conv2d.copy(src + lo, into: dst + lo, count: hi - lo)
-                            case 2: Conv2d.gatherEven(src, into: dst, lo..<hi)
-                            default: for j in lo..<hi { dst[j] = src[j * s] }
-                            }
+                    // The s planes of phase row a, plane b at `first + b · planeSize`.
+                    let first = buffer.baseAddress! + (c * s + a) * s * planeSize
+                    for r in 0..<rows {
+                        let iy = s * (band.lowerBound + r) + a - p
+                        if iy >= 0 && iy < g.inputHeight {
+                            phases.split(x + (c * g.inputHeight + iy) * g.inputWidth, into: first + r * width)
+                        } else {
+                            for b in 0..<s { Conv2d.zero(first + b * planeSize + r * width, count: width) }
                         }
                     }
                 }
@@ -252,14 +244,12 @@ enum DirectConv2d {
                                                    rowOffsets: offsets)
                     }
                     let dx = dxBuffer.baseAddress! + n * g.inputChannels * h * w
+                    let phases = ColumnPhases(geometry: g, planeStride: planeSize)
                     for c in 0..<g.inputChannels {
                         for iy in 0..<h {
-                            let a = (iy + p) % s, r = (iy + p) / s, row = dx + (c * h + iy) * w
-                            for b in 0..<s {
-                                let plane = planes.baseAddress! + ((c * s + a) * s + b) * planeSize + r * shape.width
-                                let lo = max(0, (p - b + s - 1) / s), hi = min(shape.width, (w - 1 + p - b) / s + 1)
-                                for j in lo..<hi { row[s * j + b - p] = plane[j] }
-                            }
+                            let a = (iy + p) % s, r = (iy + p) / s
+                            phases.merge(planes.baseAddress! + (c * s + a) * s * planeSize + r * shape.width,
+                                         into: dx + (c * h + iy) * w)
                         }
                     }
                 }
@@ -281,6 +271,78 @@ extension DirectConv2d.PhasePlanes {
 }
 
 extension DirectConv2d {
+    /// One input row `[W]` against its s column phases, the rows of planes `b = 0 ..< s` of one
+    /// phase row, `planeStride` apart: `phase[b][j] = row[s·j + b − p]`. Only positions whose input
+    /// column `k − p` (`k = s·j + b`) lies in `0 ..< W` are read or written; the plane positions
+    /// that fall in the padding are left as they are.
+    struct ColumnPhases {
+        let width, padding, stride, planeStride: Int
+        /// The phase index `j` range moved as sixteen-float pairs (stride 2): `2j ≥ p` and `2j + 16 ≤ W + p`.
+        let vectorStart, vectorEnd: Int
+
+        init(geometry g: Conv2dGeometry, planeStride: Int) {
+            (width, padding, stride, self.planeStride) = (g.inputWidth, g.padding, g.stride, planeStride)
+            vectorStart = (padding + 1) / 2
+            let end = (width + padding - 16) / 2 + 1
+            vectorEnd = stride == 2 && end - vectorStart >= 8 ? end : vectorStart
+        }
+
+        /// `phase[b][j] = row[s·j + b − p]`.
+        @inline(__always)
+        func split(_ row: UnsafePointer<Float>, into phase: UnsafeMutablePointer<Float>) {
+            let shifted = row - padding
+            if stride == 1 {
+                Conv2d.copy(row, into: phase + padding, count: width)
+                return
+            }
+            var j = vectorStart
+            while j < vectorEnd {
+                // The last step overlaps the previous one, rewriting the same values.
+                j = min(j, vectorEnd - 8)
+                let pairs = UnsafeRawPointer(shifted + 2 * j).loadUnaligned(as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(phase + j).storeBytes(of: pairs.evenHalf, as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(phase + planeStride + j).storeBytes(of: pairs.oddHalf, as: SIMD8<Float>.self)
+                j += 8
+            }
+            forEachScalar { k, j, b in phase[b * planeStride + j] = shifted[k] }
+        }
+
+        /// `row[s·j + b − p] = phase[b][j]`.
+        @inline(__always)
+        func merge(_ phase: UnsafePointer<Float>, into row: UnsafeMutablePointer<Float>) {
+            let shifted = row - padding
+            if stride == 1 {
+                Conv2d.copy(phase + padding, into: row, count: width)
+                return
+            }
+            var j = vectorStart
+            while j < vectorEnd {
+                j = min(j, vectorEnd - 8)
+                var pairs = SIMD16<Float>()
+                pairs.evenHalf = UnsafeRawPointer(phase + j).loadUnaligned(as: SIMD8<Float>.self)
+                pairs.oddHalf = UnsafeRawPointer(phase + planeStride + j).loadUnaligned(as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(shifted + 2 * j).storeBytes(of: pairs, as: SIMD16<Float>.self)
+                j += 8
+            }
+            forEachScalar { k, j, b in shifted[k] = phase[b * planeStride + j] }
+        }
+
+        /// Calls `body(k, j, b)`, `k = s·j + b`, for the positions `k ∈ p ..< W + p` outside the vector steps.
+        @inline(__always)
+        private func forEachScalar(_ body: (_ k: Int, _ j: Int, _ b: Int) -> Void) {
+            func positions(_ phases: Range<Int>) {
+                for j in phases {
+                    for b in 0..<stride {
+                        let k = stride * j + b
+                        if k >= padding && k < width + padding { body(k, j, b) }
+                    }
+                }
+            }
+            positions(0..<vectorStart)
+            positions(vectorEnd..<max(vectorEnd, (width + padding + stride - 1) / stride))
+        }
+    }
+
     /// The packed tap views of one product block, for 1×1 kernels (`ShiftedProduct.multiply`).
     struct ProductPacking {
         let buffer: UnsafeMutablePointer<Float>?

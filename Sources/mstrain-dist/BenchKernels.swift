@@ -33,6 +33,9 @@ struct BenchKernels: ParsableCommand {
     @Option(help: "Convolution path: automatic (what training uses), im2col-gemm, or direct.")
     var algorithm: Conv2d.Algorithm = .automatic
 
+    @Option(help: "Rows of the conv table: comma-separated parts of layer names (\"down,skip\" keeps the strided and 1×1 layers); all when empty.")
+    var layers = ""
+
     @Option(help: "Tables: conv (the UNet's convolutions), mfc (mesh-free against 3×3), or all.")
     var tables: BenchTables = .all
 
@@ -52,6 +55,10 @@ struct BenchKernels: ParsableCommand {
         guard batch > 0 else { throw ValidationError("--batch must be positive, got \(batch)") }
         guard size >= 4 && size % 4 == 0 else { throw ValidationError("--size must be a positive multiple of 4, got \(size)") }
         guard repeats > 0 else { throw ValidationError("--repeats must be positive, got \(repeats)") }
+        guard !selectedLayers.isEmpty else {
+            throw ValidationError("--layers '\(layers)' matches none of the UNet's layers: "
+                                  + UNetLayer.defaultUNet(size: size).map(\.name).joined(separator: ", "))
+        }
         guard meshFreeSides != nil else { throw ValidationError("--mfc-sizes expects comma-separated positive integers, got '\(mfcSizes)'") }
         guard mfcChannels > 0, mfcBatch > 0, mfcSigma > 0 else {
             throw ValidationError("--mfc-channels, --mfc-batch and --mfc-sigma must be positive")
@@ -77,7 +84,7 @@ struct BenchKernels: ParsableCommand {
         // moment on a shared machine does not lower the rate every row is compared to.
         var gemmRate = 0.0
         var rows: [(layer: UNetLayer, geometry: Conv2dGeometry, seconds: [Double])] = []
-        for layer in UNetLayer.defaultUNet(size: size) {
+        for layer in selectedLayers {
             gemmRate = max(gemmRate, sgemmRate(side: 1024))
             let g = Conv2dGeometry(batch: batch, inputChannels: layer.inputChannels, outputChannels: layer.outputChannels,
                                    inputHeight: layer.size, inputWidth: layer.size,
@@ -103,6 +110,14 @@ struct BenchKernels: ParsableCommand {
                   + cells.joined() + [Conv2d.Pass.forward, .inputGradient, .weightGradient].map {
                       algorithm.resolved(for: g, pass: $0) == .direct ? "D" : "G"
                   }.joined(separator: " "))
+        }
+    }
+
+    /// The default UNet's layers whose names contain one of `--layers`' parts.
+    private var selectedLayers: [UNetLayer] {
+        let parts = layers.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        return UNetLayer.defaultUNet(size: size).filter { layer in
+            parts.isEmpty || parts.contains { layer.name.lowercased().contains($0) }
         }
     }
 
