@@ -82,10 +82,11 @@ struct BenchKernels: ParsableCommand {
     private func convolutionTable() {
         // The sgemm reference is re-measured before every layer and its best kept, so a busy
         // moment on a shared machine does not lower the rate every row is compared to.
-        var gemmRate = 0.0
+        var gemmRate = 0.0, readRate = 0.0
         var rows: [(layer: UNetLayer, geometry: Conv2dGeometry, seconds: [Double])] = []
         for layer in selectedLayers {
             gemmRate = max(gemmRate, sgemmRate(side: 1024))
+            readRate = max(readRate, memoryReadRate())
             let g = Conv2dGeometry(batch: batch, inputChannels: layer.inputChannels, outputChannels: layer.outputChannels,
                                    inputHeight: layer.size, inputWidth: layer.size,
                                    kernelSize: layer.kernelSize, stride: layer.stride, padding: layer.kernelSize / 2)
@@ -93,11 +94,14 @@ struct BenchKernels: ParsableCommand {
             rows.append((layer, g, [forward, inputGradient, weightGradient]))
         }
         print("BLAS core: \(BLAS.coreName)   threads: \(BLAS.threadCount)   "
-              + "sgemm 1024³: \(format(gemmRate, digits: 1)) GFLOP/s")
+              + "sgemm 1024³: \(format(gemmRate, digits: 1)) GFLOP/s   memory read: \(format(readRate / 1e9, digits: 1)) GB/s")
         print("batch \(batch), best of \(repeats) by \(Self.clockName); GFLOP/s (% of sgemm); "
               + "each pass counted as 2·N·C_out·H_out·W_out·C_in·K² flops")
+        print("serial bound: % of sgemm when the flops run at the sgemm rate and, not overlapped with them, "
+              + "the pass reads or writes its input- and output-sized tensors once at the memory read rate")
         let header = pad("layer", 28) + pad("C_in→C_out", 12) + pad("K/s", 5) + pad("H→H_out", 10)
-            + pad("forward", 16) + pad("input grad", 16) + pad("weight grad", 16) + "path (D direct, G im2col-gemm)"
+            + pad("forward", 16) + pad("input grad", 16) + pad("weight grad", 16) + pad("serial bound", 14)
+            + "path (D direct, G im2col-gemm)"
         print(header)
         print(String(repeating: "-", count: header.count))
         for (layer, g, seconds) in rows {
@@ -107,7 +111,9 @@ struct BenchKernels: ParsableCommand {
             }
             print(pad(layer.name, 28) + pad("\(g.inputChannels)→\(g.outputChannels)", 12)
                   + pad("\(g.kernelSize)/\(g.stride)", 5) + pad("\(g.inputHeight)→\(g.outputHeight)", 10)
-                  + cells.joined() + [Conv2d.Pass.forward, .inputGradient, .weightGradient].map {
+                  + cells.joined()
+                  + pad("\(format(100 * Self.serialBound(g, gemmRate: gemmRate * 1e9, readRate: readRate), digits: 0))%", 14)
+                  + [Conv2d.Pass.forward, .inputGradient, .weightGradient].map {
                       algorithm.resolved(for: g, pass: $0) == .direct ? "D" : "G"
                   }.joined(separator: " "))
         }
