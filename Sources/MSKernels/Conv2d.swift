@@ -128,14 +128,13 @@ public enum Conv2d {
         outputGradient.withUnsafeBufferPointer { dyBuffer in
             input.withUnsafeBufferPointer { xBuffer in
                 let dy = dyBuffer.baseAddress!, x = xBuffer.baseAddress!
-                if let biasGradient {
+                guard weightAlgorithm == .im2colGEMM else {
                     for n in 0..<g.batch {
-                        for o in 0..<g.outputChannels {
-                            biasGradient[o] += sum(dy + (n * g.outputChannels + o) * plan.pixels, count: plan.pixels)
-                        }
+                        addRowSums(of: dy + n * g.outputChannels * plan.pixels, stride: plan.pixels, columns: plan.pixels,
+                                   into: biasGradient)
                     }
+                    return
                 }
-                guard weightAlgorithm == .im2colGEMM else { return }
                 let scratch = Scratch(plan, geometry: g)
                 defer { scratch.deallocate() }
                 for block in plan.blocks {
@@ -144,6 +143,9 @@ public enum Conv2d {
                     BLAS.sgemm(transposeA: false, transposeB: true, m: g.outputChannels, n: g.patchSize, k: block.columns,
                                alpha: 1, a: dOut.pointer, lda: dOut.stride, b: cols.pointer, ldb: cols.stride,
                                beta: 1, c: weightGradient.baseAddress!, ldc: g.patchSize)
+                    // While the block's dY is still in cache (a pass of its own over dY costs a
+                    // thin 1×1 layer, which streams dY from memory, a few per cent).
+                    addRowSums(of: dOut.pointer, stride: dOut.stride, columns: block.columns, into: biasGradient)
                 }
             }
         }
@@ -515,6 +517,12 @@ extension Conv2d {
             j += 8
         }
         while j < count { destination[j] = source[j]; j += 1 }
+    }
+
+    /// `bias[o] += Σ_j m[o·stride + j]` for `j < columns`, `o < bias.count`; nothing when `bias` is nil.
+    static func addRowSums(of m: UnsafePointer<Float>, stride: Int, columns: Int, into bias: UnsafeMutableBufferPointer<Float>?) {
+        guard let bias else { return }
+        for o in bias.indices { bias[o] += sum(m + o * stride, count: columns) }
     }
 
     /// `Σ p[0..<count]` with eight-lane partial sums.
