@@ -124,34 +124,26 @@ public enum Conv2d {
                      + "[\(g.outputChannels), \(g.inputChannels), \(g.kernelSize), \(g.kernelSize)]")
         precondition(biasGradient == nil || biasGradient!.count == g.outputChannels,
                      "Conv2d.backward: bias gradient has \(biasGradient!.count) elements, expected [\(g.outputChannels)]")
-        let plan = BlockPlan(g), weightAlgorithm = algorithm.resolved(for: g, pass: .weightGradient)
-        outputGradient.withUnsafeBufferPointer { dyBuffer in
-            input.withUnsafeBufferPointer { xBuffer in
-                let dy = dyBuffer.baseAddress!, x = xBuffer.baseAddress!
-                guard weightAlgorithm == .im2colGEMM else {
-                    for n in 0..<g.batch {
-                        addRowSums(of: dy + n * g.outputChannels * plan.pixels, stride: plan.pixels, columns: plan.pixels,
-                                   into: biasGradient)
+        if algorithm.resolved(for: g, pass: .weightGradient) == .direct {
+            DirectConv2d.accumulateWeightGradient(outputGradient: outputGradient, input: input, geometry: g,
+                                                  into: weightGradient, biasGradient: biasGradient)
+        } else {
+            let plan = BlockPlan(g), scratch = Scratch(plan, geometry: g)
+            defer { scratch.deallocate() }
+            outputGradient.withUnsafeBufferPointer { dy in
+                input.withUnsafeBufferPointer { x in
+                    for block in plan.blocks {
+                        let dOut = outputGradientMatrix(of: block, dy.baseAddress!, geometry: g, scratch: scratch)
+                        let cols = columns(of: block, input: x.baseAddress!, geometry: g, scratch: scratch.columns)
+                        BLAS.sgemm(transposeA: false, transposeB: true, m: g.outputChannels, n: g.patchSize, k: block.columns,
+                                   alpha: 1, a: dOut.pointer, lda: dOut.stride, b: cols.pointer, ldb: cols.stride,
+                                   beta: 1, c: weightGradient.baseAddress!, ldc: g.patchSize)
+                        // The bias while the block's dY is still in cache (a pass of its own over dY
+                        // costs a thin 1×1 layer, which streams dY from memory, a few per cent).
+                        addRowSums(of: dOut.pointer, stride: dOut.stride, columns: block.columns, into: biasGradient)
                     }
-                    return
-                }
-                let scratch = Scratch(plan, geometry: g)
-                defer { scratch.deallocate() }
-                for block in plan.blocks {
-                    let dOut = outputGradientMatrix(of: block, dy, geometry: g, scratch: scratch)
-                    let cols = columns(of: block, input: x, geometry: g, scratch: scratch.columns)
-                    BLAS.sgemm(transposeA: false, transposeB: true, m: g.outputChannels, n: g.patchSize, k: block.columns,
-                               alpha: 1, a: dOut.pointer, lda: dOut.stride, b: cols.pointer, ldb: cols.stride,
-                               beta: 1, c: weightGradient.baseAddress!, ldc: g.patchSize)
-                    // While the block's dY is still in cache (a pass of its own over dY costs a
-                    // thin 1×1 layer, which streams dY from memory, a few per cent).
-                    addRowSums(of: dOut.pointer, stride: dOut.stride, columns: block.columns, into: biasGradient)
                 }
             }
-        }
-        if weightAlgorithm == .direct {
-            DirectConv2d.accumulateWeightGradient(outputGradient: outputGradient, input: input, geometry: g,
-                                                  into: weightGradient)
         }
         return computeInputGradient
             ? inputGradient(outputGradient: outputGradient, weight: weight, geometry: g, algorithm: algorithm) : nil

@@ -153,9 +153,11 @@ enum DirectConv2d {
         return Tensor(shape: g.outputShape, scalars: scalars)
     }
 
-    /// Accumulates `dL/dweight` `[C_out, C_in, K, K]` (not the bias) given `dL/dout`.
+    /// Accumulates `dL/dweight` `[C_out, C_in, K, K]` and, when given, `dL/dbias` `[C_out]` given
+    /// `dL/dout` (the bias from each block of `dY` the weight gradient has just read).
     static func accumulateWeightGradient(outputGradient: Tensor, input: Tensor, geometry g: Conv2dGeometry,
-                                         into weightGradient: UnsafeMutableBufferPointer<Float>) {
+                                         into weightGradient: UnsafeMutableBufferPointer<Float>,
+                                         biasGradient: UnsafeMutableBufferPointer<Float>?) {
         let ho = g.outputHeight, wo = g.outputWidth, pixels = ho * wo, inputCount = g.inputChannels * g.inputHeight * g.inputWidth
         var partials = ShiftedProduct.WeightGradientPartials(rows: g.outputChannels, taps: g.patchSize)
         defer { partials.finish { o, t, value in weightGradient[o * g.patchSize + t] += value } }
@@ -166,10 +168,11 @@ enum DirectConv2d {
                 input.withUnsafeBufferPointer { x in
                     for n in 0..<g.batch {
                         for first in stride(from: 0, to: pixels, by: weightGradientBlockColumns) {
-                            ShiftedProduct.weightGradient(dy.baseAddress! + n * g.outputChannels * pixels + first, dOutStride: pixels,
-                                                          source: x.baseAddress! + n * inputCount, offsets: offsets,
-                                                          columns: first..<min(first + weightGradientBlockColumns, pixels),
-                                                          into: &partials)
+                            let block = dy.baseAddress! + n * g.outputChannels * pixels + first
+                            let columns = first..<min(first + weightGradientBlockColumns, pixels)
+                            ShiftedProduct.weightGradient(block, dOutStride: pixels, source: x.baseAddress! + n * inputCount,
+                                                          offsets: offsets, columns: columns, into: &partials)
+                            Conv2d.addRowSums(of: block, stride: pixels, columns: columns.count, into: biasGradient)
                         }
                     }
                 }
@@ -194,6 +197,7 @@ enum DirectConv2d {
                             gridBlock(of: dy, geometry: g, gridWidth: planes.width, columns: columns, into: dOut)
                             ShiftedProduct.weightGradient(dOut.baseAddress!, dOutStride: span, source: source.baseAddress!,
                                                           offsets: offsets, columns: columns, into: &partials)
+                            Conv2d.addRowSums(of: dOut.baseAddress!, stride: span, columns: columns.count, into: biasGradient)
                         }
                     }
                 }
