@@ -116,7 +116,7 @@ enum ShiftedProduct {
                         for tile in 0..<tiles {
                             let first = columns.lowerBound + tile * tileColumns
                             // The hardware prefetcher joins each tap's short run late, so the run two
-                            // taps ahead is requested meanwhile (two measured a little faster than one).
+                            // taps ahead is requested meanwhile.
                             if t + 2 < w.taps {
                                 Prefetch.lines(from: source + offsets[t + 2] + first, bytes: tileColumns * 4)
                             }
