@@ -41,6 +41,8 @@ enum DirectConv2d {
         let bandRows, height, width: Int
         let buffer: UnsafeMutableBufferPointer<Float>
         var planeSize: Int { height * width }
+        /// Plane rows a band reads past its own, `(K − 1)/s`.
+        var reach: Int { height - bandRows }
 
         /// `minimumBandColumns`: grid positions per band at least, whatever the channel count.
         init(_ g: Conv2dGeometry, minimumBandColumns: Int) {
@@ -89,24 +91,23 @@ enum DirectConv2d {
         /// padding are zeroed; the padding columns stay zero); returns them.
         func fill(from x: UnsafePointer<Float>, band: Range<Int>) -> UnsafeBufferPointer<Float> {
             let g = geometry, s = g.stride, p = g.padding
-            let rows = band.count + (g.kernelSize - 1) / s, phases = ColumnPhases(geometry: g, planeStride: planeSize)
+            let rows = band.count + reach, phases = ColumnPhases(geometry: g, planeStride: planeSize)
             for c in 0..<g.inputChannels {
-                for a in 0..<s {
-                    // The s planes of phase row a, plane b at `first + b · planeSize`.
-                    let first = buffer.baseAddress! + (c * s + a) * s * planeSize
-                    for r in 0..<rows {
-                        let iy = s * (band.lowerBound + r) + a - p
-                        if iy >= 0 && iy < g.inputHeight {
-                            // Each channel's rows are one short run of reads, which the hardware
-                            // prefetcher joins late, so the next channel's row is requested meanwhile.
-                            let row = x + (c * g.inputHeight + iy) * g.inputWidth
-                            if c + 1 < g.inputChannels {
-                                Prefetch.lines(from: row + g.inputHeight * g.inputWidth, bytes: g.inputWidth * 4)
-                            }
-                            phases.split(row, into: first + r * width)
-                        } else {
-                            for b in 0..<s { Conv2d.zero(first + b * planeSize + r * width, count: width) }
+                // The band's padded rows in order, so each channel's share is read as one run:
+                // padded row k is phase row a = k mod s, plane row k / s.
+                for k in 0..<(rows * s) {
+                    let first = buffer.baseAddress! + (c * s + k % s) * s * planeSize + (k / s) * width
+                    let iy = s * band.lowerBound + k - p
+                    if iy >= 0 && iy < g.inputHeight {
+                        // Each channel's run is short, and the hardware prefetcher joins it late, so the
+                        // next channel's row is requested meanwhile.
+                        let row = x + (c * g.inputHeight + iy) * g.inputWidth
+                        if c + 1 < g.inputChannels {
+                            Prefetch.lines(from: row + g.inputHeight * g.inputWidth, bytes: g.inputWidth * 4)
                         }
+                        phases.split(row, into: first)
+                    } else {
+                        for b in 0..<s { Conv2d.zero(first + b * planeSize, count: width) }
                     }
                 }
             }
@@ -126,6 +127,8 @@ enum DirectConv2d {
         let planes = g.isPointwise ? nil : PhasePlanes(g, minimumBandColumns: 1)
         defer { planes?.deallocate() }
         let offsets = planes?.tapOffsets ?? PhasePlanes.tapOffsets(g, height: g.inputHeight, width: g.inputWidth)
+        let channelGroups = ChannelGroups(weight: weight, bias: bias, geometry: g, offsets: offsets)
+        defer { channelGroups?.deallocate() }
         // Every output element is written below: no zero fill (it costs a pass over the output).
         let scalars = [Float](unsafeUninitializedCapacity: g.outputShape.reduce(1, *)) { yBuffer, initialized in
             initialized = yBuffer.count
@@ -143,8 +146,12 @@ enum DirectConv2d {
                                                              rowStride: pixels, width: width, gridRowStride: wo,
                                                              columnStride: 1, rows: 0..<band.count, columns: 0..<validWidth)
                         for first in stride(from: 0, to: gridColumns, by: blockColumns) {
-                            packing.multiply(packed, source: source, offsets: offsets,
-                                             columns: first..<min(first + blockColumns, gridColumns), into: grid)
+                            let columns = first..<min(first + blockColumns, gridColumns)
+                            if let channelGroups {
+                                channelGroups.multiply(source: source.baseAddress!, columns: columns, into: grid)
+                            } else {
+                                packing.multiply(packed, source: source, offsets: offsets, columns: columns, into: grid)
+                            }
                         }
                     }
                 }
@@ -251,7 +258,7 @@ enum DirectConv2d {
                         gridBlock(of: dy, geometry: g, gridWidth: shape.width, columns: columns, into: dOut)
                         ShiftedProduct.multiplyAdd(packed, source: dOut.baseAddress!, offsets: sourceOffsets,
                                                    columns: 0..<columns.count, into: planes.baseAddress! + first,
-                                                   rowOffsets: offsets)
+                                                   rowOffsets: offsets, sweep: .rowTilesOuter)
                     }
                     let dx = dxBuffer.baseAddress! + n * g.inputChannels * h * w
                     let phases = ColumnPhases(geometry: g, planeStride: planeSize)

@@ -69,6 +69,21 @@ enum ShiftedProduct {
             base + (origin + o * rowStride + r * gridRowStride + j * columnStride)
         }
 
+        /// Stores `block[o · blockStride + q − columns.lowerBound]` for output rows `o < rows` and the
+        /// kept positions of `columns`, row segment by row segment.
+        func store(_ block: UnsafePointer<Float>, blockStride: Int, rows outputRows: Int, columns range: Range<Int>) {
+            precondition(columnStride == 1, "ShiftedProduct.OutputGrid: block stores need contiguous grid rows")
+            for o in 0..<outputRows {
+                for r in (range.lowerBound / width)...((range.upperBound - 1) / width) where rows.contains(r) {
+                    let lo = max(range.lowerBound, r * width + columns.lowerBound)
+                    let hi = min(range.upperBound, r * width + columns.upperBound)
+                    guard hi > lo else { continue }
+                    Conv2d.copy(block + o * blockStride + lo - range.lowerBound, into: address(row: o, r: r, j: lo - r * width),
+                                count: hi - lo)
+                }
+            }
+        }
+
         /// Stores lanes of `v` (positions `(r, j) ... (r, j + 7)`, wrapping to the next grid row) that are kept.
         @inline(__always)
         func store(_ v: Vector, row o: Int, r: Int, j: Int) {
@@ -145,12 +160,23 @@ enum ShiftedProduct {
         }
     }
 
+    /// The order in which `multiplyAdd` visits its tiles.
+    enum Sweep {
+        /// All row tiles of one column tile, then the next column tile: the tile's source stays in L1
+        /// while every row tile reads it (a large source: a convolution's input planes).
+        case columnTilesOuter
+        /// All column tiles of one row tile, then the next: each row tile's destination rows are
+        /// written in one sequential run (a large, scattered destination: the input gradient's planes).
+        case rowTilesOuter
+    }
+
     /// `dst[rowOffsets[o] + q] += Σ_t W[o, t] · src[off[t] + q]` for `o < W.rows` and `q ∈ columns`
     /// rounded up to whole tiles (24 columns, `columns.lowerBound` a multiple of it): `src` must be
-    /// zero past the range up to there, and `dst` writable. The adjoint of `multiply` with the
-    /// roles of taps and rows exchanged: it scatters a product back onto shifted views.
+    /// readable and `dst` writable up to there (a zero `src` past the range leaves `dst` as it was).
+    /// With shifted `rowOffsets` it is the adjoint of `multiply`, the roles of taps and rows
+    /// exchanged: it scatters a product back onto shifted views.
     static func multiplyAdd(_ w: PackedWeights, source: UnsafePointer<Float>, offsets: [Int], columns: Range<Int>,
-                            into destination: UnsafeMutablePointer<Float>, rowOffsets: [Int]) {
+                            into destination: UnsafeMutablePointer<Float>, rowOffsets: [Int], sweep: Sweep) {
         precondition(offsets.count == w.taps && rowOffsets.count == w.rows,
                      "ShiftedProduct.multiplyAdd: \(offsets.count) offsets for \(w.taps) taps, \(rowOffsets.count) for \(w.rows) rows")
         precondition(columns.lowerBound % tileColumns == 0, "ShiftedProduct.multiplyAdd: range \(columns) not tile-aligned")
@@ -159,17 +185,24 @@ enum ShiftedProduct {
             w.bias.withUnsafeBufferPointer { bias in
                 offsets.withUnsafeBufferPointer { offsets in
                     rowOffsets.withUnsafeBufferPointer { rowOffsets in
-                    for rowTile in 0..<w.rowTiles {
-                        let first = rowTile * tileRows, rows = min(tileRows, w.rows - first)
-                        for tile in 0..<tiles {
-                            let q = columns.lowerBound + tile * tileColumns
+                        func tile(_ rowTile: Int, _ tile: Int) {
+                            let first = rowTile * tileRows, q = columns.lowerBound + tile * tileColumns
                             multiplyTile(taps: w.taps, offsets: offsets.baseAddress!,
                                          weights: weights.baseAddress! + rowTile * w.taps * tileRows,
                                          bias: bias.baseAddress! + first, source: source + q,
                                          into: AddedTile(destination: destination + q, rowOffsets: rowOffsets.baseAddress! + first,
-                                                         rows: rows))
+                                                         rows: min(tileRows, w.rows - first)))
                         }
-                    }
+                        switch sweep {
+                        case .columnTilesOuter:
+                            for t in 0..<tiles {
+                                for rowTile in 0..<w.rowTiles { tile(rowTile, t) }
+                            }
+                        case .rowTilesOuter:
+                            for rowTile in 0..<w.rowTiles {
+                                for t in 0..<tiles { tile(rowTile, t) }
+                            }
+                        }
                     }
                 }
             }

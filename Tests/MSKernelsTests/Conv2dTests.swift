@@ -35,7 +35,8 @@ final class Conv2dTests: XCTestCase {
     /// bands), with output channels that are not a multiple of its 4-row tiles, and (the last) a
     /// stride-1 input gradient on the direct adjoint (padding ≥ kernel size, which the transposed
     /// forward does not take). The strided ones from 33×35 on are wide enough for the direct
-    /// path's vector column split; the last two give it padding 0 and 2 on odd widths.
+    /// path's vector column split; the two before the last give it padding 0 and 2 on odd widths;
+    /// the last, an even kernel, has an input row that no output reads.
     static let problems: [Problem] = {
         let shapes: [(n: Int, c: Int, o: Int, h: Int, w: Int, k: Int, s: Int, p: Int, bias: Bool)] = [
             (1, 1, 1, 5, 5, 3, 1, 0, false),
@@ -58,6 +59,7 @@ final class Conv2dTests: XCTestCase {
             (1, 700, 1, 8, 8, 5, 1, 5, false),
             (2, 4, 3, 12, 35, 3, 2, 0, false),
             (1, 3, 4, 20, 37, 5, 2, 2, true),
+            (2, 3, 4, 11, 13, 4, 2, 0, true),
         ]
         return shapes.enumerated().map { index, s in
             Problem(Conv2dGeometry(batch: s.n, inputChannels: s.c, outputChannels: s.o, inputHeight: s.h, inputWidth: s.w,
