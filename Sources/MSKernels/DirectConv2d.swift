@@ -229,6 +229,13 @@ enum DirectConv2d {
         }
     }
 
+    /// Grid columns per block of the input gradient: whole tiles whose `dY` block, `[C_out × columns]`,
+    /// fits in 24 KiB, so it stays in L1 while every row tile reads it (8 tiles for 32 channels:
+    /// 8–10 % faster than 32 tiles on the UNet's first strided layer, measured in-process).
+    static func inputGradientBlockColumns(outputChannels: Int) -> Int {
+        max(1, (24 << 10) / (outputChannels * ShiftedProduct.tileColumns * MemoryLayout<Float>.size)) * ShiftedProduct.tileColumns
+    }
+
     /// `dL/dinput` `[N, C_in, H, W]` given `dL/dout`, as the adjoint of `forward`:
     /// `dP[off[t] + q] += Σ_o W[o, t] · dY[o, q]` into one sample's phase planes
     /// (`ShiftedProduct.multiplyAdd`), then each plane position back onto its input pixel (padding dropped).
@@ -237,7 +244,7 @@ enum DirectConv2d {
         let offsets = PhasePlanes.tapOffsets(g, height: shape.height, width: shape.width)
         let planeSize = shape.height * shape.width, planeCount = g.inputChannels * s * s * planeSize
         let ho = g.outputHeight, wo = g.outputWidth, h = g.inputHeight, w = g.inputWidth
-        let gridColumns = ho * shape.width, span = blockColumns
+        let gridColumns = ho * shape.width, span = inputGradientBlockColumns(outputChannels: g.outputChannels)
         let planes = UnsafeMutableBufferPointer<Float>.allocate(
             capacity: max(planeCount, offsets.max()! + roundUp(gridColumns, to: span)) + 8)
         defer { planes.deallocate() }
