@@ -517,10 +517,19 @@ extension Conv2d {
         for o in bias.indices { bias[o] += sum(m + o * stride, count: columns) }
     }
 
-    /// `Σ p[0..<count]` with eight-lane partial sums.
+    /// `Σ p[0..<count]` with four eight-lane partial sums (one would wait on each add's latency).
     static func sum(_ p: UnsafePointer<Float>, count: Int) -> Float {
         var lanes = SIMD8<Float>()
         var i = 0
+        var (l1, l2, l3) = (SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>())
+        while i + 32 <= count {
+            lanes += UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
+            l1 += UnsafeRawPointer(p + i + 8).loadUnaligned(as: SIMD8<Float>.self)
+            l2 += UnsafeRawPointer(p + i + 16).loadUnaligned(as: SIMD8<Float>.self)
+            l3 += UnsafeRawPointer(p + i + 24).loadUnaligned(as: SIMD8<Float>.self)
+            i += 32
+        }
+        lanes += (l1 + l2) + l3
         while i + 8 <= count {
             lanes += UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
             i += 8
