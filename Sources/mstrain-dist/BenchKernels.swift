@@ -90,23 +90,23 @@ struct BenchKernels: ParsableCommand {
             let g = Conv2dGeometry(batch: batch, inputChannels: layer.inputChannels, outputChannels: layer.outputChannels,
                                    inputHeight: layer.size, inputWidth: layer.size,
                                    kernelSize: layer.kernelSize, stride: layer.stride, padding: layer.kernelSize / 2)
-            let (forward, inputGradient, weightGradient) = measure(g)
-            rows.append((layer, g, [forward, inputGradient, weightGradient]))
+            rows.append((layer, g, measure(g)))
         }
         print("BLAS core: \(BLAS.coreName)   threads: \(BLAS.threadCount)   "
               + "sgemm 1024³: \(format(gemmRate, digits: 1)) GFLOP/s   memory read: \(format(readRate / 1e9, digits: 1)) GB/s")
         print("batch \(batch), best of \(repeats) by \(Self.clockName); GFLOP/s (% of sgemm); "
-              + "each pass counted as 2·N·C_out·H_out·W_out·C_in·K² flops")
+              + "each pass counted as 2·N·C_out·H_out·W_out·C_in·K² flops; backward: both gradients in one "
+              + "Conv2d.backward call, as training runs them, counted twice that")
         print("serial bound: % of sgemm when the flops run at the sgemm rate and, not overlapped with them, "
               + "the pass reads or writes its input- and output-sized tensors once at the memory read rate")
         let header = pad("layer", 28) + pad("C_in→C_out", 12) + pad("K/s", 5) + pad("H→H_out", 10)
-            + pad("forward", 16) + pad("input grad", 16) + pad("weight grad", 16) + pad("serial bound", 14)
+            + pad("forward", 16) + pad("input grad", 16) + pad("weight grad", 16) + pad("backward", 16) + pad("serial bound", 14)
             + "path (D direct, G im2col-gemm)"
         print(header)
         print(String(repeating: "-", count: header.count))
         for (layer, g, seconds) in rows {
-            let cells = seconds.map { time -> String in
-                let rate = g.forwardFlops / time / 1e9
+            let cells = zip(seconds, [1.0, 1, 1, 2]).map { time, passes -> String in
+                let rate = passes * g.forwardFlops / time / 1e9
                 return pad("\(format(rate, digits: 1)) (\(format(100 * rate / gemmRate, digits: 0))%)", 16)
             }
             print(pad(layer.name, 28) + pad("\(g.inputChannels)→\(g.outputChannels)", 12)
@@ -127,8 +127,8 @@ struct BenchKernels: ParsableCommand {
         }
     }
 
-    /// Best seconds of forward, input gradient and weight gradient for one geometry.
-    private func measure(_ g: Conv2dGeometry) -> (forward: Double, inputGradient: Double, weightGradient: Double) {
+    /// Best seconds of forward, input gradient, weight gradient and backward (both gradients) for one geometry.
+    private func measure(_ g: Conv2dGeometry) -> [Double] {
         let input = Tensor(shape: g.inputShape, scalars: (0..<g.inputShape.reduce(1, *)).map { Float($0 % 17) / 17 - 0.5 })
         let outputGradient = Tensor(shape: g.outputShape,
                                     scalars: (0..<g.outputShape.reduce(1, *)).map { Float($0 % 13) / 13 - 0.5 })
@@ -145,12 +145,14 @@ struct BenchKernels: ParsableCommand {
                 let inputGradient = best {
                     _ = Conv2d.inputGradient(outputGradient: outputGradient, weight: w, geometry: g, algorithm: algorithm)
                 }
-                let weightGradients = best {
-                    _ = Conv2d.backward(outputGradient: outputGradient, input: input, weight: w, geometry: g,
-                                        weightGradient: weightGradient, biasGradient: biasGradient,
-                                        computeInputGradient: false, algorithm: algorithm)
+                let backward = { (computeInputGradient: Bool) in
+                    best {
+                        _ = Conv2d.backward(outputGradient: outputGradient, input: input, weight: w, geometry: g,
+                                            weightGradient: weightGradient, biasGradient: biasGradient,
+                                            computeInputGradient: computeInputGradient, algorithm: algorithm)
+                    }
                 }
-                return (forward, inputGradient, weightGradients)
+                return [forward, inputGradient, backward(false), backward(true)]
             }
         }
     }
