@@ -7,9 +7,9 @@ extension DirectConv2d {
     ///
     /// One tile's source over all C_in channels (3×3, stride 2, 32 channels: 192 plane-row segments,
     /// about 30 KiB) does not stay in L1 while the C_out/4 row tiles read it; one group's does, with
-    /// the group's weights. Measured on the UNet's layers against the ungrouped product: 5–19 %
-    /// faster with 32 or more input channels, slower with one group (the input conv), where the
-    /// accumulator passes cost more than the misses they save.
+    /// the group's weights. Measured on the UNet's 3×3 layers with 32 or more input channels against
+    /// the ungrouped product: 0.80–1.00 of its time (docs/performance.md); with a single group (the
+    /// 3-channel input conv) 1.19, the accumulator passes costing more than the misses they save.
     struct ChannelGroups {
         /// Input channels per group (4, 8 and 16 measured alike on the UNet's 3×3 layers).
         static let channelGroup = 8
