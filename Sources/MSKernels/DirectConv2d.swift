@@ -161,13 +161,21 @@ enum DirectConv2d {
     }
 
     /// Accumulates `dL/dweight` `[C_out, C_in, K, K]` and, when given, `dL/dbias` `[C_out]` given
-    /// `dL/dout` (the bias from each block of `dY` the weight gradient has just read).
+    /// `dL/dout` (the bias as one more tap of the weight gradient's product, in the same pass over `dY`).
     static func accumulateWeightGradient(outputGradient: Tensor, input: Tensor, geometry g: Conv2dGeometry,
                                          into weightGradient: UnsafeMutableBufferPointer<Float>,
                                          biasGradient: UnsafeMutableBufferPointer<Float>?) {
         let ho = g.outputHeight, wo = g.outputWidth, pixels = ho * wo, inputCount = g.inputChannels * g.inputHeight * g.inputWidth
-        var partials = ShiftedProduct.WeightGradientPartials(rows: g.outputChannels, taps: g.patchSize)
-        defer { partials.finish { o, t, value in weightGradient[o * g.patchSize + t] += value } }
+        // The bias gradient as one more tap, whose source is ones.
+        let ones = biasGradient.map { _ in UnsafeMutablePointer<Float>.allocate(capacity: weightGradientBlockColumns) }
+        ones?.initialize(repeating: 1, count: weightGradientBlockColumns)
+        defer { ones?.deallocate() }
+        var partials = ShiftedProduct.WeightGradientPartials(rows: g.outputChannels, taps: g.patchSize + (ones == nil ? 0 : 1))
+        defer {
+            partials.finish { o, t, value in
+                if t < g.patchSize { weightGradient[o * g.patchSize + t] += value } else { biasGradient![o] += value }
+            }
+        }
         if g.isPointwise {
             // dW = Σ_n dY_n · X_nᵀ straight from the tensors.
             let offsets = (0..<g.inputChannels).map { $0 * pixels }
@@ -178,8 +186,7 @@ enum DirectConv2d {
                             let block = dy.baseAddress! + n * g.outputChannels * pixels + first
                             let columns = first..<min(first + weightGradientBlockColumns, pixels)
                             ShiftedProduct.weightGradient(block, dOutStride: pixels, source: x.baseAddress! + n * inputCount,
-                                                          offsets: offsets, columns: columns, into: &partials)
-                            Conv2d.addRowSums(of: block, stride: pixels, columns: columns.count, into: biasGradient)
+                                                          offsets: offsets, columns: columns, ones: ones, into: &partials)
                         }
                     }
                 }
@@ -203,8 +210,7 @@ enum DirectConv2d {
                             let columns = first..<min(first + span, gridColumns)
                             gridBlock(of: dy, geometry: g, gridWidth: planes.width, columns: columns, into: dOut)
                             ShiftedProduct.weightGradient(dOut.baseAddress!, dOutStride: span, source: source.baseAddress!,
-                                                          offsets: offsets, columns: columns, into: &partials)
-                            Conv2d.addRowSums(of: dOut.baseAddress!, stride: span, columns: columns.count, into: biasGradient)
+                                                          offsets: offsets, columns: columns, ones: ones, into: &partials)
                         }
                     }
                 }

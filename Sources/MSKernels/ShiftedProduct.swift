@@ -358,16 +358,21 @@ enum ShiftedProduct {
 
     /// Accumulates `Σ_{q ∈ columns} dOut[o, q − columns.lowerBound] · src[off[t] + q]` into
     /// `partials` for every `o < partials.rows`, `t`. `dOut` has row stride `dOutStride`; `src` is
-    /// read at `off[t] + q` for `q ∈ columns` only.
+    /// read at `off[t] + q` for `q ∈ columns` only. With `ones` (at least `columns.count` ones),
+    /// one more tap after the last reads it, so that tap `T` of `partials` (which then has `T + 1`)
+    /// sums each row of `dOut`: the bias gradient, in the same pass over `dOut`, and free when T is
+    /// not a multiple of the tile's 3 taps.
     static func weightGradient(_ dOut: UnsafePointer<Float>, dOutStride: Int, source: UnsafePointer<Float>,
-                               offsets: [Int], columns: Range<Int>, into partials: inout WeightGradientPartials) {
-        precondition(offsets.count == partials.taps, "ShiftedProduct.weightGradient: \(offsets.count) offsets for \(partials.taps) taps")
+                               offsets: [Int], columns: Range<Int>, ones: UnsafePointer<Float>? = nil,
+                               into partials: inout WeightGradientPartials) {
+        precondition(offsets.count + (ones == nil ? 0 : 1) == partials.taps,
+                     "ShiftedProduct.weightGradient: \(offsets.count) offsets\(ones == nil ? "" : " and ones") for \(partials.taps) taps")
         let width = Vector.scalarCount, vectors = columns.count / width, tail = vectors * width
-        // Taps past T repeat the last offset and rows past O read zeros; their sums land in lanes
+        // Taps past T repeat the last source and rows past O read zeros; their sums land in lanes
         // `finish` never reads.
         let tapTiles = partials.tapTiles, rowTiles = partials.rowTiles, rows = partials.rows
-        var padded = offsets.map { $0 + columns.lowerBound }
-        padded += Array(repeating: padded.last!, count: tapTiles * tileTaps - offsets.count)
+        var sources = offsets.map { source + $0 + columns.lowerBound } + (ones.map { [$0] } ?? [])
+        sources += Array(repeating: sources.last!, count: tapTiles * tileTaps - sources.count)
         let zeros = [Float](repeating: 0, count: rows % tileRows == 0 ? 0 : columns.count)
         zeros.withUnsafeBufferPointer { zeros in
             partials.lanes.withUnsafeMutableBufferPointer { lanes in
@@ -378,12 +383,12 @@ enum ShiftedProduct {
                     let dRows = (row(0), row(1), row(2), row(3))
                     for tapTile in 0..<tapTiles {
                         let tile = lanes.baseAddress! + (rowTile * tapTiles + tapTile) * tileRows * tileTaps * width
-                        let sources = (source + padded[tapTile * tileTaps], source + padded[tapTile * tileTaps + 1],
-                                       source + padded[tapTile * tileTaps + 2])
-                        weightGradientTile(vectors: vectors, dOut: dRows, sources: sources, lanes: tile)
+                        let tapSources = (sources[tapTile * tileTaps], sources[tapTile * tileTaps + 1],
+                                          sources[tapTile * tileTaps + 2])
+                        weightGradientTile(vectors: vectors, dOut: dRows, sources: tapSources, lanes: tile)
                         // Columns past the last full vector, into lane 0.
                         guard tail < columns.count else { continue }
-                        let d = [dRows.0, dRows.1, dRows.2, dRows.3], x = [sources.0, sources.1, sources.2]
+                        let d = [dRows.0, dRows.1, dRows.2, dRows.3], x = [tapSources.0, tapSources.1, tapSources.2]
                         for j in tail..<columns.count {
                             for r in 0..<tileRows {
                                 for t in 0..<tileTaps { tile[(r * tileTaps + t) * width] += d[r][j] * x[t][j] }
