@@ -237,7 +237,7 @@ enum DirectConv2d {
 
     /// Grid columns per block of the input gradient: whole tiles whose `dY` block, `[C_out × columns]`,
     /// fits in 24 KiB, so it stays in L1 while every row tile reads it (8 tiles for 32 channels:
-    /// 8–10 % faster than 32 tiles on the UNet's first strided layer, measured in-process).
+    /// 8–9 % faster than 32 tiles on the UNet's first strided layer, measured in-process).
     static func inputGradientBlockColumns(outputChannels: Int) -> Int {
         max(1, (24 << 10) / (outputChannels * ShiftedProduct.tileColumns * MemoryLayout<Float>.size)) * ShiftedProduct.tileColumns
     }
