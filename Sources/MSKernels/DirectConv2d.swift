@@ -118,17 +118,17 @@ enum DirectConv2d {
     /// Forward: `[N, C_in, H, W]` → `[N, C_out, H_out, W_out]` (see `Conv2d.forward`).
     static func forward(_ input: Tensor, weight: UnsafeBufferPointer<Float>, bias: UnsafeBufferPointer<Float>?,
                         geometry g: Conv2dGeometry) -> Tensor {
-        let packed = ShiftedProduct.PackedWeights(rows: g.outputChannels, taps: g.patchSize, bias: bias) { o, t in
-            weight[o * g.patchSize + t]
-        }
-        let packing = ProductPacking(taps: g.patchSize, enabled: g.kernelSize == 1)
-        defer { packing.deallocate() }
         let ho = g.outputHeight, wo = g.outputWidth, pixels = ho * wo, inputCount = g.inputChannels * g.inputHeight * g.inputWidth
         let planes = g.isPointwise ? nil : PhasePlanes(g, minimumBandColumns: 1)
         defer { planes?.deallocate() }
         let offsets = planes?.tapOffsets ?? PhasePlanes.tapOffsets(g, height: g.inputHeight, width: g.inputWidth)
         let channelGroups = ChannelGroups(weight: weight, bias: bias, geometry: g, offsets: offsets)
         defer { channelGroups?.deallocate() }
+        // Without channel groups, the whole product at once.
+        let packed = channelGroups != nil ? nil
+            : ShiftedProduct.PackedWeights(rows: g.outputChannels, taps: g.patchSize, bias: bias) { o, t in weight[o * g.patchSize + t] }
+        let packing = ProductPacking(taps: g.patchSize, enabled: g.kernelSize == 1)
+        defer { packing.deallocate() }
         // Every output element is written below: no zero fill (it costs a pass over the output).
         let scalars = [Float](unsafeUninitializedCapacity: g.outputShape.reduce(1, *)) { yBuffer, initialized in
             initialized = yBuffer.count
@@ -149,7 +149,7 @@ enum DirectConv2d {
                             let columns = first..<min(first + blockColumns, gridColumns)
                             if let channelGroups {
                                 channelGroups.multiply(source: source.baseAddress!, columns: columns, into: grid)
-                            } else {
+                            } else if let packed {
                                 packing.multiply(packed, source: source, offsets: offsets, columns: columns, into: grid)
                             }
                         }
