@@ -27,13 +27,14 @@ let package = Package(
                        providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
         .systemLibrary(name: "CPrefetch", path: "Sources/CPrefetch"),
+        .systemLibrary(name: "CTranspose", path: "Sources/CTranspose"),
         .systemLibrary(name: "CImageCodecs", path: "Sources/CImageCodecs", pkgConfig: "libpng",
                        providers: [.apt(["libpng-dev", "libjpeg62-turbo-dev"])]),
         // libjpeg behind a C wrapper: its fatal errors longjmp, which Swift cannot do.
         .target(name: "CJPEGDecode", linkerSettings: [.linkedLibrary("jpeg")]),
 
         .target(name: "MSTensor", dependencies: ["COpenBLAS", "CMalloc"], swiftSettings: fastMath),
-        .target(name: "MSKernels", dependencies: ["MSTensor", "CPrefetch"], swiftSettings: fastMath),
+        .target(name: "MSKernels", dependencies: ["MSTensor", "CPrefetch", "CTranspose"], swiftSettings: fastMath),
         .target(name: "MSNN", dependencies: ["MSTensor", "MSKernels"], swiftSettings: fastMath),
         .target(name: "MSOptim", dependencies: ["MSTensor"], swiftSettings: fastMath),
         .target(name: "MSData", dependencies: ["MSTensor", "CHDF5", "CImageCodecs", "CJPEGDecode"], swiftSettings: fastMath),

@@ -59,8 +59,9 @@ public enum Conv2d {
         public static let current = BLASVectors(coreName: BLAS.coreName)
     }
 
-    /// The three products of a convolution.
-    public enum Pass: Sendable { case forward, inputGradient, weightGradient }
+    /// The three products of a convolution, and `backward`: both gradients of a 1×1 convolution
+    /// in one pass over `dY` (`PointwiseBackward`) when `Conv2d.backward` computes both.
+    public enum Pass: Sendable { case forward, inputGradient, weightGradient, backward }
 
     /// `input` `[N, C_in, H, W]`, `weight` `[C_out, C_in, K, K]` (PyTorch layout), `bias`
     /// `[C_out]` or nil → `[N, C_out, H_out, W_out]`.
@@ -109,7 +110,8 @@ public enum Conv2d {
     ///
     /// **Accumulates** `dL/dweight` into `weightGradient` `[C_out, C_in, K, K]` and `dL/dbias`
     /// into `biasGradient` `[C_out]` (if non-nil); returns a new `dL/dinput` `[N, C_in, H, W]`
-    /// when `computeInputGradient`, else nil.
+    /// when `computeInputGradient`, else nil. A 1×1 layer may compute both gradients in one pass
+    /// over `dY` (`PointwiseBackward`, pass `.backward` of `algorithm`).
     public static func backward(outputGradient: Tensor, input: Tensor, weight: UnsafeBufferPointer<Float>,
                                 geometry: Conv2dGeometry,
                                 weightGradient: UnsafeMutableBufferPointer<Float>,
@@ -124,6 +126,10 @@ public enum Conv2d {
                      + "[\(g.outputChannels), \(g.inputChannels), \(g.kernelSize), \(g.kernelSize)]")
         precondition(biasGradient == nil || biasGradient!.count == g.outputChannels,
                      "Conv2d.backward: bias gradient has \(biasGradient!.count) elements, expected [\(g.outputChannels)]")
+        if computeInputGradient && g.isPointwise && algorithm.resolved(for: g, pass: .backward) == .direct {
+            return PointwiseBackward.backward(outputGradient: outputGradient, input: input, weight: weight, geometry: g,
+                                              weightGradient: weightGradient, biasGradient: biasGradient)
+        }
         if algorithm.resolved(for: g, pass: .weightGradient) == .direct {
             DirectConv2d.accumulateWeightGradient(outputGradient: outputGradient, input: input, geometry: g,
                                                   into: weightGradient, biasGradient: biasGradient)

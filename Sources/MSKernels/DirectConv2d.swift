@@ -409,24 +409,33 @@ extension DirectConv2d {
     ///   it has at most 64 output channels (at 128 OpenBLAS is as fast or slightly faster), for the
     ///   input gradient when either channel count is at most 64, and for every weight gradient;
     ///   1×1 kernels for the forward and input gradient (the packed product), not the weight gradient.
-    /// - `narrow`: direct for every pass (it ran at 1.2–2.5× the sgemm rate of OpenBLAS's Prescott kernel).
+    ///   Both gradients of a 1×1 layer in one pass (`.backward`, `PointwiseBackward`) when it has at
+    ///   least as many output as input channels: it saves the second read of `dY`, the larger
+    ///   tensor there (enc1 and enc2 skip 4–21 % faster than the two passes); where `X` and `dX` are
+    ///   the larger ones, their transposes and short writes cost more than that saves (dec0, dec1
+    ///   and dec2 skip 5–25 % slower).
+    /// - `narrow`: direct for every pass (it ran at 1.2–2.5× the sgemm rate of OpenBLAS's Prescott
+    ///   kernel), and the 1×1 backward in one pass under the same condition as `fma256`.
     /// - `fma512`: direct only for strided layers and, except 1×1 kernels, for the forward and weight
-    ///   gradient of layers with at most 32 output channels; 512-bit GEMM is faster elsewhere.
+    ///   gradient of layers with at most 32 output channels; 512-bit GEMM is faster elsewhere. The
+    ///   1×1 backward keeps its two passes there (the one-pass kernel was not measured with it).
     static func isPreferred(for g: Conv2dGeometry, pass: Conv2d.Pass, vectors: Conv2d.BLASVectors) -> Bool {
         guard g.outputHeight * g.outputWidth >= 256 else { return false }
+        let widening = g.isPointwise && g.outputChannels >= g.inputChannels
         switch vectors {
         case .narrow:
-            return true
+            return pass != .backward || widening
         case .fma512:
+            if pass == .backward { return false }
             if g.stride > 1 { return true }
             let thinPass = pass == .forward || pass == .weightGradient && !g.isPointwise
             return thinPass && g.outputChannels <= 32
         case .fma256:
-            if g.isPointwise { return pass != .weightGradient }
             switch pass {
-            case .forward: return g.outputChannels <= 64
-            case .inputGradient: return min(g.inputChannels, g.outputChannels) <= 64
-            case .weightGradient: return true
+            case .forward: return g.isPointwise || g.outputChannels <= 64
+            case .inputGradient: return g.isPointwise || min(g.inputChannels, g.outputChannels) <= 64
+            case .weightGradient: return !g.isPointwise
+            case .backward: return widening
             }
         }
     }

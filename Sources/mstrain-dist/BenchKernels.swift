@@ -101,7 +101,7 @@ struct BenchKernels: ParsableCommand {
               + "the pass reads or writes its input- and output-sized tensors once at the memory read rate")
         let header = pad("layer", 28) + pad("C_in→C_out", 12) + pad("K/s", 5) + pad("H→H_out", 10)
             + pad("forward", 16) + pad("input grad", 16) + pad("weight grad", 16) + pad("backward", 16) + pad("serial bound", 14)
-            + "path (D direct, G im2col-gemm)"
+            + "path (D direct, G im2col-gemm; backward: 1 one pass, 2 two)"
         print(header)
         print(String(repeating: "-", count: header.count))
         for (layer, g, seconds) in rows {
@@ -115,7 +115,8 @@ struct BenchKernels: ParsableCommand {
                   + pad("\(format(100 * Self.serialBound(g, gemmRate: gemmRate * 1e9, readRate: readRate), digits: 0))%", 14)
                   + [Conv2d.Pass.forward, .inputGradient, .weightGradient].map {
                       algorithm.resolved(for: g, pass: $0) == .direct ? "D" : "G"
-                  }.joined(separator: " "))
+                  }.joined(separator: " ")
+                  + (g.isPointwise && algorithm.resolved(for: g, pass: .backward) == .direct ? " · 1" : " · 2"))
         }
     }
 

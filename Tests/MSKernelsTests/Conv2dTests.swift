@@ -35,8 +35,10 @@ final class Conv2dTests: XCTestCase {
     /// bands), with output channels that are not a multiple of its 4-row tiles, and (the last) a
     /// stride-1 input gradient on the direct adjoint (padding ≥ kernel size, which the transposed
     /// forward does not take). The strided ones from 33×35 on are wide enough for the direct
-    /// path's vector column split; the two before the last give it padding 0 and 2 on odd widths;
-    /// the last, an even kernel, has an input row that no output reads.
+    /// path's vector column split; the next two give it padding 0 and 2 on odd widths; the even
+    /// kernel after them has an input row that no output reads. The last two are 1×1 layers for
+    /// the one-pass backward (`PointwiseBackward`): channel counts off its tiles (6 outputs × 16
+    /// inputs) and its 8×8 transposes, several pixel chunks per sample with a ragged last one.
     static let problems: [Problem] = {
         let shapes: [(n: Int, c: Int, o: Int, h: Int, w: Int, k: Int, s: Int, p: Int, bias: Bool)] = [
             (1, 1, 1, 5, 5, 3, 1, 0, false),
@@ -60,6 +62,8 @@ final class Conv2dTests: XCTestCase {
             (2, 4, 3, 12, 35, 3, 2, 0, false),
             (1, 3, 4, 20, 37, 5, 2, 2, true),
             (2, 3, 4, 11, 13, 4, 2, 0, true),
+            (2, 19, 13, 11, 23, 1, 1, 0, true),
+            (2, 40, 70, 9, 10, 1, 1, 0, false),
         ]
         return shapes.enumerated().map { index, s in
             Problem(Conv2dGeometry(batch: s.n, inputChannels: s.c, outputChannels: s.o, inputHeight: s.h, inputWidth: s.w,
@@ -110,6 +114,15 @@ final class Conv2dTests: XCTestCase {
                 XCTAssertEqual(chosen, path, "\(vectors) \(g)")
             }
         }
+        // Both gradients of a 1×1 layer in one pass: only widening ones, not next to 512-bit GEMM.
+        let narrowing = Conv2dGeometry(batch: 2, inputChannels: 96, outputChannels: 32, inputHeight: 64, inputWidth: 64,
+                                       kernelSize: 1)
+        for (vectors, fused) in [(Conv2d.BLASVectors.fma256, d), (.narrow, d), (.fma512, gemm)] {
+            XCTAssertEqual(Conv2d.Algorithm.automatic.resolved(for: pointwise, pass: .backward, vectors: vectors), fused, "\(vectors)")
+            for g in [thin, small, narrowing] {
+                XCTAssertEqual(Conv2d.Algorithm.automatic.resolved(for: g, pass: .backward, vectors: vectors), gemm, "\(vectors) \(g)")
+            }
+        }
         XCTAssertEqual(Conv2d.Algorithm.direct.resolved(for: small, pass: .forward, vectors: .fma256), .direct)
         XCTAssertEqual(Conv2d.BLASVectors(coreName: "Zen"), .fma256)
         XCTAssertEqual(Conv2d.BLASVectors(coreName: "Haswell"), .fma256)
@@ -152,7 +165,8 @@ final class Conv2dTests: XCTestCase {
 
     func testBackwardAccumulatesParameterGradients() {
         for algorithm in Self.algorithms {
-            for problem in [Self.problems[1], Self.problems[6], Self.problems[10], Self.problems[12], Self.problems[14]] {
+            for problem in [Self.problems[1], Self.problems[6], Self.problems[10], Self.problems[12], Self.problems[14],
+                            Self.problems[21]] {
                 let once = backward(problem, times: 1, algorithm: algorithm), twice = backward(problem, times: 2, algorithm: algorithm)
                 XCTAssertEqual(twice.input, once.input, "the input gradient is returned, not accumulated")
                 XCTAssertLessThan(relativeError(twice.weight, once.weight.map { 2 * $0 }), 1e-6, "\(algorithm)")
