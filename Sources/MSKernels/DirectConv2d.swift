@@ -411,9 +411,9 @@ extension DirectConv2d {
     ///   1×1 kernels for the forward and input gradient (the packed product), not the weight gradient.
     ///   Both gradients of a 1×1 layer in one pass (`.backward`, `PointwiseBackward`) when it has at
     ///   least as many output as input channels: it saves the second read of `dY`, the larger
-    ///   tensor there (enc1 and enc2 skip 4–21 % faster than the two passes); where `X` and `dX` are
-    ///   the larger ones, their transposes and short writes cost more than that saves (dec0, dec1
-    ///   and dec2 skip 5–25 % slower).
+    ///   tensor there (time of the two passes / one pass: enc1 skip 1.04–1.22, enc2 skip
+    ///   0.98–1.25); where `X` and `dX` are the larger ones, their transposes and short writes cost
+    ///   more than that saves (dec0, dec1 and dec2 skip 0.75–1.02).
     /// - `narrow`: direct for every pass (it ran at 1.2–2.5× the sgemm rate of OpenBLAS's Prescott
     ///   kernel), and the 1×1 backward in one pass under the same condition as `fma256`.
     /// - `fma512`: direct only for strided layers and, except 1×1 kernels, for the forward and weight
