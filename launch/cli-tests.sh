@@ -49,7 +49,7 @@ check "dry run prints the plan" sh -c "'$bin' train --data '$work/tiny.h5' --lev
 check "diagnose levels" sh -c "'$bin' diagnose levels --data '$work/tiny.h5' --levels 2 --samples 3 ${tiny[*]} | grep -q 'beta'"
 check "bench kernels prints the selected layer with the machine's limits" sh -c "'$bin' bench kernels --tables conv \
     --layers 'enc2 skip' --batch 1 --size 32 --repeats 1 >'$work/kernels.txt' && grep -q 'sgemm 1024³: .* memory read: ' \
-    '$work/kernels.txt' && [ \$(grep -c '%)' '$work/kernels.txt') -eq 1 ] && grep -q '^enc2 skip 1×1 .*%  *G G G\$' '$work/kernels.txt'"
+    '$work/kernels.txt' && [ \$(grep -c '%)' '$work/kernels.txt') -eq 1 ] && grep -q '^enc2 skip 1×1 .*%  *G G G · 2\$' '$work/kernels.txt'"
 fails_cleanly "bench kernels with a layer the UNet lacks" "$bin" bench kernels --tables conv --layers attention
 check "eval" "$bin" eval "$work/run-full-multiscale/weights.h5" --data "$work/tiny.h5" --output "$work/restored.h5"
 check "eval wrote restored samples" test -s "$work/restored.h5"

@@ -8,14 +8,16 @@ import MSTensor
 ///
 /// The input gradient is timed through `Conv2d.inputGradient`, the weight gradient through
 /// `Conv2d.backward(computeInputGradient: false)` (which includes im2col or the direct path's
-/// input copies, and the bias sum), on the path `--algorithm` names. Forward and input-gradient
+/// input copies, and the bias sum), on the path `--algorithm` names, and the backward through
+/// `Conv2d.backward` computing both gradients (for a widening 1×1 layer in one pass,
+/// `PointwiseBackward`, where the path column shows `· 1`). Forward and input-gradient
 /// times include allocating the returned tensor, under the training process's allocator
 /// settings (`AllocatorTuning.retainFreedMemory`). A second table compares a mesh-free
 /// convolution with a 3×3 one (`meshFreeTable`, in BenchKernels+MeshFree.swift).
 struct BenchKernels: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kernels",
-        abstract: "GFLOP/s of conv forward, input gradient and weight gradient on the UNet's shapes; mesh-free against 3×3 convolution times.",
+        abstract: "GFLOP/s of conv forward, input gradient, weight gradient and backward on the UNet's shapes; mesh-free against 3×3 convolution times.",
         discussion: """
             Uses one BLAS thread unless OPENBLAS_NUM_THREADS is set. OPENBLAS_CORETYPE is left \
             as the environment sets it; the table header names the kernel OpenBLAS chose.
