@@ -76,7 +76,7 @@ enum PointwiseBackward {
 
     /// The chunk buffers and the padded weight-gradient accumulator of one call.
     struct Workspace {
-        let outputs, inputs, chunk: Int
+        let outputs, inputs: Int
         /// Row stride of `dOut`: the chunk rounded up to the multiply's tile, which reads that far.
         let stride: Int
         /// `C_out` rounded up to the tile's 6 and `C_in` to its 16; the rows and columns past the
@@ -92,7 +92,7 @@ enum PointwiseBackward {
         let biasLanes: UnsafeMutablePointer<Float>
 
         init(outputs: Int, inputs: Int, chunk: Int) {
-            (self.outputs, self.inputs, self.chunk) = (outputs, inputs, chunk)
+            (self.outputs, self.inputs) = (outputs, inputs)
             stride = roundUp(chunk, to: ShiftedProduct.tileColumns)
             paddedOutputs = roundUp(outputs, to: PointwiseBackward.tileOutputs)
             paddedInputs = roundUp(inputs, to: PointwiseBackward.tileInputs)
