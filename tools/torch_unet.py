@@ -1,7 +1,7 @@
 """A PyTorch mirror of the Swift UNet (Sources/MSNN/UNet.swift), for fixtures and benchmarks.
 
 The module computes what the Swift model computes, in the same order and with the same
-formulas (method.md section 6), so that its outputs and gradients are the test oracle for
+formulas (docs/method.md section 6), so that its outputs and gradients are the test oracle for
 the hand-written backward and its timings a fair comparison:
 
     temb = Linear(SiLU(Linear(sinusoidal(1000·t))))      sinusoid width w, embedding 4w

@@ -1,11 +1,11 @@
 /// Which samples of which estimator terms each rank evaluates in one optimizer step
-/// (method.md section 8).
+/// (docs/method.md section 8).
 ///
 /// Every sample of every term is assigned to exactly one rank, as a contiguous range, and
 /// each rank holds at most one range per term. The plan depends only on the terms and the
 /// rank count, so every rank computes the same plan without communicating.
 ///
-/// Load model (method.md section 7): a sample at level ℓ costs `4^−ℓ` work units (WU), a
+/// Load model (docs/method.md section 7): a sample at level ℓ costs `4^−ℓ` work units (WU), a
 /// correction sample `4^−ℓ + 4^−(ℓ+1)` (fine and coarse pass). A rank's load is the sum over
 /// its samples; the plan minimises the largest load (see `LevelPlan+Packing.swift`).
 public struct LevelPlan: Hashable, Sendable {

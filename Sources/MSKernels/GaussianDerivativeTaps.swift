@@ -1,7 +1,7 @@
 import Foundation
 
 /// Sampled 1-D Gaussian-derivative filters of orders 0, 1 and 2, scale-normalised so that they
-/// are dimensionless (method.md section 4):
+/// are dimensionless (docs/method.md section 4):
 ///
 ///     g0 = G_σ,   g1 = σ · G_σ',   g2 = σ² · G_σ''
 ///

@@ -3,7 +3,7 @@ import MSTensor
 // Legend: n sample, c input channel, α basis filter (0…5), H×W plane, P = H·W pixels,
 // B the basis responses [N, 6·C_in, H, W] (channel c·6 + α), a/b derivative orders along y/x.
 
-/// Mesh-free convolution (method.md section 4):
+/// Mesh-free convolution (docs/method.md section 4):
 ///
 ///     out[n, o] = bias[o] + Σ_{c, α} weight[o, c, α] · (∂^α G_σ * in[n, c]),
 ///     α ∈ (1, ∂x, ∂y, ∂xx, ∂xy, ∂yy)

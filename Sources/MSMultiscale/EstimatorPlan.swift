@@ -1,4 +1,4 @@
-/// One term of the multilevel telescoping sum (method.md section 2).
+/// One term of the multilevel telescoping sum (docs/method.md section 2).
 ///
 /// Levels are absolute: level 0 is the data's finest mesh, level ℓ has `n / 2^ℓ` pixels per
 /// side. A correction term at level ℓ evaluates the same samples at ℓ (weight `+1/N`) and at
@@ -14,7 +14,7 @@ public struct EstimatorTerm: Hashable, Sendable, Codable {
         self.batchSize = batchSize
     }
 
-    /// Work units of one sample (method.md section 7): `4^−ℓ`, plus `4^−(ℓ+1)` for the coarse
+    /// Work units of one sample (docs/method.md section 7): `4^−ℓ`, plus `4^−(ℓ+1)` for the coarse
     /// half of a correction.
     public var workPerSample: Double {
         let fine = WorkUnits.perSample(level: level)
@@ -63,7 +63,7 @@ public struct EstimatorPlan: Hashable, Sendable, Codable {
     public var work: Double { terms.reduce(0) { $0 + $1.work } }
 }
 
-/// Work accounting (method.md section 7): one work unit is one forward+backward pass of one
+/// Work accounting (docs/method.md section 7): one work unit is one forward+backward pass of one
 /// sample at the finest mesh; a sample at level ℓ counts `4^−ℓ`.
 public enum WorkUnits {
     public static func perSample(level: Int) -> Double { 1 / Double(1 << (2 * level)) }

@@ -1,4 +1,4 @@
-/// Adaptive level batches (method.md section 2, rule 6; Giles, Operations Research 56, 2008).
+/// Adaptive level batches (docs/method.md section 2, rule 6; Giles, Operations Research 56, 2008).
 ///
 /// With `V_ℓ` the per-sample variance of term ℓ and `C_ℓ` the modelled work of one of its
 /// samples (`EstimatorTerm.workPerSample`: fine plus coarse evaluation, `4^−ℓ` each), the

@@ -1,4 +1,4 @@
-/// Measured statistics of the multilevel terms (method.md sections 2 and 5) and what they
+/// Measured statistics of the multilevel terms (docs/method.md sections 2 and 5) and what they
 /// imply for the batches.
 ///
 /// For each level ℓ: the per-sample term `d_s` is the correction `∇ℓ_ℓ(s) − ∇ℓ_{ℓ+1}(s)`

@@ -28,7 +28,7 @@ public struct TermLoss: Hashable, Sendable, Codable {
     }
 }
 
-/// The multilevel gradient estimator of method.md section 2:
+/// The multilevel gradient estimator of docs/method.md section 2:
 ///
 ///     ĝ = Σ_{terms} (1/N_t) Σ_{s ∈ B_t} [∇ℓ(f(R^ℓ u_s), R^ℓ y_s) − ∇ℓ(f(R^{ℓ+1} u_s), R^{ℓ+1} y_s)]
 ///

@@ -2,7 +2,7 @@ import MSKernels
 import MSTensor
 
 /// The restriction `R` from a level-ℓ image to level ℓ+1 (half the resolution), applied to
-/// network inputs and targets alike (method.md section 1).
+/// network inputs and targets alike (docs/method.md section 1).
 public enum Restriction: String, CaseIterable, Sendable, Codable {
     /// Keeps every second pixel; per-pixel noise variance is unchanged.
     case inject

@@ -5,7 +5,7 @@ public enum TrainingMode: String, CaseIterable, Sendable, Codable {
     /// Multilevel gradient estimation (MGE) on all levels at every step.
     case multiscale
     /// Coarse-to-fine stages, each an MGE over the levels from its working mesh down
-    /// (method.md section 3).
+    /// (docs/method.md section 3).
     case fullMultiscale = "full-multiscale"
     /// Progressive resizing: the stages of Full-Multiscale (same meshes, batches and
     /// iterations), each plain SGD at its working mesh, without the MGE corrections.
@@ -90,7 +90,7 @@ public struct TrainingSchedule: Hashable, Sendable, Codable {
         })
     }
 
-    /// The table of method.md section 3 generalised: with `levels` stages, stage `k` uses
+    /// The table of docs/method.md section 3 generalised: with `levels` stages, stage `k` uses
     /// batch `N·b^(levels−1−k)` per level and `T·q^(levels−1−k)` iterations (b = q = 2 by default).
     public static func fullMultiscale(levels: Int, batchSize: Int, iterations: Int,
                                       batchRatio: Int = 2, iterationRatio: Int = 2, levelRatio: Int = 1) -> TrainingSchedule {

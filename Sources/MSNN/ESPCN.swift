@@ -1,7 +1,7 @@
 import MSKernels
 import MSTensor
 
-/// The ESPCN-like super-resolution network of method.md section 6. It works on the
+/// The ESPCN-like super-resolution network of docs/method.md section 6. It works on the
 /// bilinearly upsampled low-resolution image `x` `[N, C, H, W]` and predicts a residual:
 ///
 ///     h = LeakyReLU_0.2(LN(conv5×5(x)))      C → 64

@@ -12,7 +12,7 @@ public protocol SpatialConvolution: AnyObject {
 
 extension Conv2dLayer: SpatialConvolution {}
 
-/// The mesh-free convolution of method.md section 4 (`MeshFreeConv`) with weights
+/// The mesh-free convolution of docs/method.md section 4 (`MeshFreeConv`) with weights
 /// `[C_out, C_in, 6]`, bias `[C_out]` and a width σ in units of the unit square, learnable as
 /// `log σ` (`[1]`) or fixed. With stride 2 the output is injected to every second pixel
 /// (the pixels a 3×3, stride-2, padding-1 convolution centres on), so the layer can stand in

@@ -1,6 +1,6 @@
 import MSTensor
 
-/// The networks of the method (method.md section 6).
+/// The networks of the method (docs/method.md section 6).
 public enum NetworkKind: String, CaseIterable, Sendable, Codable {
     case unet, resnet, espcn
 

@@ -1,7 +1,7 @@
 import MSKernels
 import MSTensor
 
-/// The ResNet of method.md section 6, width `w` (default 128), for `[N, C, H, W]` inputs:
+/// The ResNet of docs/method.md section 6, width `w` (default 128), for `[N, C, H, W]` inputs:
 ///
 ///     h = conv1×1(x)                 C → w
 ///     h = block_b(h, temb), b = 0, 1 (see `ResNetResidualBlock`)

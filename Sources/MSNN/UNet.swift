@@ -1,7 +1,7 @@
 import MSKernels
 import MSTensor
 
-/// Time-conditioned UNet (guided-diffusion style; method.md section 6). With base width `w`
+/// Time-conditioned UNet (guided-diffusion style; docs/method.md section 6). With base width `w`
 /// and multipliers `(m_0, …, m_{L−1})`, for an `[N, C, H, W]` input:
 ///
 ///     h = conv_in(x)                                         [N, w·m_0, H, W]

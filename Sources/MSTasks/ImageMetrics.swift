@@ -2,7 +2,7 @@ import Foundation
 import MSTensor
 
 /// Image-quality metrics on [0, 1], per sample. Inputs are `[N, C, H, W]` images in [−1, 1],
-/// mapped by `u = clamp((v + 1) / 2, 0, 1)` before measuring (method.md section 6).
+/// mapped by `u = clamp((v + 1) / 2, 0, 1)` before measuring (docs/method.md section 6).
 public enum ImageMetrics {
     /// PSNR reported for an exact match (whose MSE is 0).
     public static let maximumPSNR = 100.0

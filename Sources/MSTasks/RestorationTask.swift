@@ -2,12 +2,12 @@ import MSKernels
 import MSTensor
 
 /// A restoration task: turns clean images into (input, target, time) examples at the finest
-/// mesh (method.md section 6). Images are `[N, C, H, W]` in [−1, 1].
+/// mesh (docs/method.md section 6). Images are `[N, C, H, W]` in [−1, 1].
 ///
 /// Reproducibility: sample `b`'s random draws (noise level `t`, box positions, noise `z`) come
 /// only from `CounterRandom(seed: seed, stream: streams[b])`, in that order, never from `b`
 /// itself; so the same `(seed, stream)` gives bitwise the same degraded sample in any batch,
-/// at any position, on any process (method.md sections 2 and 8). Coarse levels restrict the
+/// at any position, on any process (docs/method.md sections 2 and 8). Coarse levels restrict the
 /// degraded fine input; they are never re-degraded.
 public struct RestorationTask: Sendable {
     public let kind: TaskKind

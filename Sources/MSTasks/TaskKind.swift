@@ -1,4 +1,4 @@
-/// The image-restoration problems of the method (method.md section 6).
+/// The image-restoration problems of the method (docs/method.md section 6).
 public enum TaskKind: String, CaseIterable, Sendable, Codable {
     /// `x_t = t·x + (1−t)·z`, `t ~ U(0, 1)`; the network is conditioned on `t`.
     case denoise

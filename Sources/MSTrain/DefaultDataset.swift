@@ -2,7 +2,7 @@ import Foundation
 import MSData
 
 /// The built-in default data: dead-leaves images generated at 16×16 and upsampled to 64×64 (the
-/// paper's setting of low-resolution images upsampled; method.md section 9), generated once
+/// paper's setting of low-resolution images upsampled; docs/method.md section 9), generated once
 /// and cached, so that `mstrain-dist train` runs with no data option.
 public enum DefaultDataset {
     public static let size = 64

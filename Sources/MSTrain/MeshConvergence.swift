@@ -3,7 +3,7 @@ import MSKernels
 import MSNN
 import MSTensor
 
-/// The experiment of method.md section 5: does a fixed network's loss gradient converge as the
+/// The experiment of docs/method.md section 5: does a fixed network's loss gradient converge as the
 /// mesh is refined, with clean and with noisy inputs?
 ///
 /// One smooth field `u` on the unit square (a band-limited random field, the same continuum

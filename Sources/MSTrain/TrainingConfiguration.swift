@@ -51,7 +51,7 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     /// HDF5 dataset; nil means the built-in synthetic default (generated once and cached).
     public var data: String?
     public var restriction: Restriction = .inject
-    /// Image or residual prediction. Super-resolution always predicts a residual (method.md
+    /// Image or residual prediction. Super-resolution always predicts a residual (docs/method.md
     /// section 6); ESPCN adds its input itself.
     public var prediction: Prediction = .image
 
@@ -64,7 +64,7 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var groups: Int = 8
     public var dropout: Float = 0
     public var attention: Bool = false
-    /// Spatial convolutions: standard K×K, or mesh-free (method.md section 4).
+    /// Spatial convolutions: standard K×K, or mesh-free (docs/method.md section 4).
     public var conv: ConvolutionKind = .standard
     /// Initial (or fixed) σ of the mesh-free convolutions in units of the image side.
     public var mfcSigma: Float = ModelConfiguration.defaultMFCSigma
@@ -79,7 +79,7 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     /// finest stage's batch per level.
     public var batch: Int = 8
     /// Multiscale: N_ℓ = N_0·r^ℓ (default 4). Full-Multiscale: the ratio between levels inside a
-    /// stage (default 1, the table of method.md section 3).
+    /// stage (default 1, the table of docs/method.md section 3).
     public var levelRatio: Int?
     /// Multiscale: explicit per-level batches, finest first (overrides batch and levelRatio).
     public var levelBatches: [Int]?

@@ -12,7 +12,7 @@ enum QualityMode: String, CaseIterable {
     case mgeRatio4 = "mge-r4"
     /// MGE with adaptive level batches (`--level-batches adaptive`).
     case mgeAdaptive = "mge-adaptive"
-    /// Full-Multiscale as released (method.md section 3): 4 stages, one cosine over the run.
+    /// Full-Multiscale as released (docs/method.md section 3): 4 stages, one cosine over the run.
     case fullMultiscale = "full-multiscale"
     /// Full-Multiscale with adaptive stage ends and the finest stage at full learning rate.
     case fullMultiscaleAdaptive = "full-multiscale-adaptive"
@@ -20,7 +20,7 @@ enum QualityMode: String, CaseIterable {
     case progressive
 }
 
-/// Where the data's fine detail comes from (method.md section 9).
+/// Where the data's fine detail comes from (docs/method.md section 9).
 enum QualityRegime: String, CaseIterable {
     /// Dead leaves drawn at the full resolution.
     case native

@@ -6,7 +6,7 @@ import MSReport
 import MSTrain
 
 /// `mstrain-dist diagnose mesh`: gradient convergence under mesh refinement for standard and
-/// mesh-free convolutions, clean and with two noise models (method.md section 5).
+/// mesh-free convolutions, clean and with two noise models (docs/method.md section 5).
 struct DiagnoseMesh: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mesh",

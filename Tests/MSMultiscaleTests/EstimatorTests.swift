@@ -143,7 +143,7 @@ final class EstimatorTests: XCTestCase {
 }
 
 final class ScheduleTests: XCTestCase {
-    /// method.md section 3: N = 16, T = 250 over four stages is 23,125 WU.
+    /// docs/method.md section 3: N = 16, T = 250 over four stages is 23,125 WU.
     func testFullMultiscaleWorkMatchesClosedForm() {
         let schedule = TrainingSchedule.fullMultiscale(levels: 4, batchSize: 16, iterations: 250)
         XCTAssertEqual(schedule.stages.map(\.iterations), [2000, 1000, 500, 250])
