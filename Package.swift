@@ -39,7 +39,9 @@ let package = Package(
         .target(name: "MSOptim", dependencies: ["MSTensor"], swiftSettings: fastMath),
         .target(name: "MSData", dependencies: ["MSTensor", "CHDF5", "CImageCodecs", "CJPEGDecode"], swiftSettings: fastMath),
         .target(name: "MSTasks", dependencies: ["MSTensor", "MSKernels"], swiftSettings: fastMath),
-        .target(name: "MSMultiscale", dependencies: ["MSTensor", "MSKernels", "MSNN", "MSTasks"], swiftSettings: fastMath),
+        // What a step estimates and where: terms, their modelled cost, the split over ranks.
+        .target(name: "MSPlan"),
+        .target(name: "MSMultiscale", dependencies: ["MSPlan", "MSTensor", "MSKernels", "MSNN", "MSTasks"], swiftSettings: fastMath),
         .target(name: "MSDistributed", dependencies: ["CMPI"]),
         .target(name: "MSTrain",
                 dependencies: ["MSTensor", "MSKernels", "MSNN", "MSOptim", "MSData", "MSTasks", "MSMultiscale", "MSDistributed",
@@ -57,7 +59,7 @@ let package = Package(
             swiftSettings: fastMath),
 
         // Run under mpirun by launch/mpi-tests.sh: collectives, stall watchdog, abort on error.
-        .executableTarget(name: "mstrain-mpi-check", dependencies: ["MSDistributed"], path: "Tests/MPITests"),
+        .executableTarget(name: "mstrain-mpi-check", dependencies: ["MSDistributed", "MSPlan", "MSTensor"], path: "Tests/MPITests"),
         .executableTarget(name: "mstrain-mpi-training-check", dependencies: ["MSData", "MSDistributed", "MSNN", "MSTestSupport", "MSTrain"],
                           path: "Tests/MPITrainingTests"),
 
@@ -77,6 +79,7 @@ let package = Package(
         .testTarget(name: "MSMultiscaleTests",
                     dependencies: ["MSTestSupport", "MSTensor", "MSKernels", "MSNN", "MSTasks", "MSMultiscale"]),
         .testTarget(name: "MSDistributedTests", dependencies: ["MSDistributed"]),
+        .testTarget(name: "MSPlanTests", dependencies: ["MSPlan"]),
         .testTarget(name: "MSReportTests", dependencies: ["MSData", "MSReport"]),
         .testTarget(name: "MSTrainTests",
                     dependencies: ["MSTestSupport", "MSTensor", "MSKernels", "MSNN", "MSOptim", "MSData", "MSTasks", "MSMultiscale",

@@ -3,6 +3,7 @@ import MSData
 import MSMultiscale
 import MSNN
 import MSOptim
+import MSTensor
 
 /// A training checkpoint in HDF5 (layout in docs/checkpoints.md):
 ///
@@ -18,30 +19,34 @@ import MSOptim
 /// opens it, so a damaged or truncated file is refused before the HDF5 library parses it.
 /// `checksum` is a 64-bit FNV-1a hash (hex) of the parameter and optimizer-state values; a
 /// reader recomputes it as well.
+///
+/// A checkpoint holds one `TrainingState` and the configuration that made it; reading one
+/// checks that configuration against the current one, then replaces the state whole.
 public enum Checkpoint {
     public static let format = "mstrain-checkpoint"
     /// 2: with the `HDF5Seal` header (version 1 files had none and are refused).
     public static let formatVersion: Int64 = 2
 
-    /// Writes the trainer's state to `path` atomically (temporary file, seal, fsync, rename).
-    public static func write(_ trainer: Trainer, to path: String) throws {
-        let store = trainer.model.parameters
-        let state = trainer.optimizer.state
-        let position = trainer.schedule.position(ofStep: min(trainer.progress.nextStep, trainer.schedule.totalIterations - 1))
+    /// Writes `state`, made under `configuration`, to `path` atomically (temporary file, seal,
+    /// fsync, rename).
+    public static func write(_ state: TrainingState, configuration: TrainingConfiguration, to path: String) throws {
+        let store = state.parameters
+        let buffers = state.optimizer.state
+        let position = state.position
         try AtomicOutput.write(to: path) { temporary in
             let file = try HDF5File(creatingAt: temporary, userBlockBytes: HDF5Seal.headerBytes)
-            let p = trainer.progress
+            let p = state.progress
             let attributes: [(String, HDF5Attribute)] = [
                 ("format", .string(format)), ("format_version", .int64(formatVersion)),
-                ("configuration", .string(try trainer.configuration.yaml())),
-                ("checksum", .string(checksum(parameters: Array(store.values), state: state))),
+                ("configuration", .string(try configuration.yaml())),
+                ("checksum", .string(checksum(parameters: Array(store.values), state: buffers))),
                 ("next_step", .int64(Int64(p.nextStep))), ("stage", .int64(Int64(position.stage))),
-                ("step_in_stage", .int64(Int64(p.nextStep - trainer.schedule.firstStep(ofStage: position.stage)))),
-                ("seed", .int64(Int64(bitPattern: trainer.configuration.seed))),
-                ("optimizer_step_count", .int64(Int64(trainer.optimizer.stepCount))),
+                ("step_in_stage", .int64(Int64(p.nextStep - state.schedule.firstStep(ofStage: position.stage)))),
+                ("seed", .int64(Int64(bitPattern: configuration.seed))),
+                ("optimizer_step_count", .int64(Int64(state.optimizer.stepCount))),
                 ("cumulative_work", .double(p.cumulativeWork)), ("skipped_steps", .int64(Int64(p.skippedSteps))),
                 ("seconds", .double(p.seconds)), ("cpu_seconds", .double(p.cpuSeconds)),
-                ("schedule", .string(String(decoding: try JSONEncoder().encode(trainer.schedule), as: UTF8.self))),
+                ("schedule", .string(String(decoding: try JSONEncoder().encode(state.schedule), as: UTF8.self))),
             ]
             for (name, value) in attributes { try file.setAttribute(name, value) }
             for slot in store.slots {
@@ -50,7 +55,7 @@ public enum Checkpoint {
                 try file.write(Array(store.values[slot.range]), to: name)
             }
             try file.createGroup("/optimizer")
-            for (name, buffer) in state.sorted(by: { $0.key < $1.key }) {
+            for (name, buffer) in buffers.sorted(by: { $0.key < $1.key }) {
                 try file.createDataset("/optimizer/" + name, elementType: .float32, shape: [buffer.count])
                 try file.write(buffer, to: "/optimizer/" + name)
             }
@@ -62,10 +67,11 @@ public enum Checkpoint {
         }
     }
 
-    /// Restores the trainer from `path`: parameters, optimizer state and progress. Throws a
+    /// Restores `state` from `path`: parameters, optimizer state, the decided schedule (for a
+    /// configuration whose schedule changes as it runs) and progress, all or nothing. Throws a
     /// `CheckpointError` naming the file and the problem when the file is damaged or was
-    /// written by an incompatible configuration.
-    public static func read(into trainer: Trainer, from path: String) throws {
+    /// written by a configuration incompatible with `configuration`.
+    public static func read(into state: inout TrainingState, configuration: TrainingConfiguration, from path: String) throws {
         let file: HDF5File
         do {
             try HDF5Seal.verify(path, format: format, version: formatVersion)
@@ -85,9 +91,9 @@ public enum Checkpoint {
             guard case .string(let yaml)? = try file.attribute("configuration") else {
                 throw CheckpointError.unreadable(path: path, reason: "no configuration attribute")
             }
-            try checkCompatible(saved: try TrainingConfiguration.parse(yaml: yaml, source: path), current: trainer.configuration,
+            try checkCompatible(saved: try TrainingConfiguration.parse(yaml: yaml, source: path), current: configuration,
                                 path: path)
-            let store = trainer.model.parameters
+            let store = state.parameters
             var values = [Float](repeating: 0, count: store.count)
             for slot in store.slots {
                 let name = "/parameters/" + slot.path
@@ -98,14 +104,14 @@ public enum Checkpoint {
                 }
                 values.replaceSubrange(slot.range, with: try file.read(Float.self, from: name))
             }
-            var state: [String: [Float]] = [:]
-            for name in trainer.optimizer.state.keys {
+            var buffers: [String: [Float]] = [:]
+            for name in state.optimizer.state.keys {
                 guard try file.exists("/optimizer/" + name) else {
                     throw CheckpointError.unreadable(path: path, reason: "no optimizer state \(name)")
                 }
-                state[name] = try file.read(Float.self, from: "/optimizer/" + name)
+                buffers[name] = try file.read(Float.self, from: "/optimizer/" + name)
             }
-            guard case .string(let stored)? = try file.attribute("checksum"), stored == checksum(parameters: values, state: state) else {
+            guard case .string(let stored)? = try file.attribute("checksum"), stored == checksum(parameters: values, state: buffers) else {
                 throw CheckpointError.unreadable(path: path, reason: "checksum mismatch: the data is damaged")
             }
             func integer(_ name: String) throws -> Int {
@@ -120,12 +126,11 @@ public enum Checkpoint {
                 }
                 return v
             }
-            if trainer.configuration.hasDynamicSchedule {
-                trainer.replaceSchedule(try decidedSchedule(in: file, path: path, planned: trainer.schedule))
-            }
+            let schedule = configuration.hasDynamicSchedule
+                ? try decidedSchedule(in: file, path: path, planned: state.schedule) : state.schedule
             var progress = TrainingProgress()
             progress.nextStep = try integer("next_step")
-            guard (0...trainer.schedule.totalIterations).contains(progress.nextStep) else {
+            guard (0...schedule.totalIterations).contains(progress.nextStep) else {
                 throw CheckpointError.unreadable(path: path, reason: "next_step \(progress.nextStep) is outside the schedule")
             }
             progress.cumulativeWork = try real("cumulative_work")
@@ -145,9 +150,10 @@ public enum Checkpoint {
                 ValidationRecord(step: Int(flat[4 * $0]), mse: flat[4 * $0 + 1], psnr: flat[4 * $0 + 2], ssim: flat[4 * $0 + 3])
             }
             progress.latestValidation = progress.validationHistory.last?.metrics
-            try trainer.optimizer.restore(state: state, stepCount: optimizerSteps)
+            try state.optimizer.restore(state: buffers, stepCount: optimizerSteps)
             store.load(values: values)
-            trainer.progress = progress
+            state.schedule = schedule
+            state.progress = progress
         } catch let error as CheckpointError {
             throw error
         } catch {
@@ -196,11 +202,10 @@ public enum Checkpoint {
 
     /// 64-bit FNV-1a over the bit patterns of the parameters and the state buffers (by name).
     static func checksum(parameters: [Float], state: [String: [Float]]) -> String {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        func mix(_ values: [Float]) { for v in values { h = (h ^ UInt64(v.bitPattern)) &* 0x0000_0100_0000_01b3 } }
-        mix(parameters)
-        for name in state.keys.sorted() { mix(state[name]!) }
-        return String(h, radix: 16)
+        var hash = FNV1a()
+        hash.combine(floats: parameters)
+        for name in state.keys.sorted() { hash.combine(floats: state[name]!) }
+        return String(hash.value, radix: 16)
     }
 }
 

@@ -17,14 +17,14 @@ public struct CheckpointDirectory: Sendable {
 
     public static func fileName(step: Int) -> String { String(format: "checkpoint-%08d.h5", step) }
 
-    /// Writes the trainer's checkpoint, then points `latest` at it, then prunes old ones and
+    /// Writes the checkpoint of `state`, then points `latest` at it, then prunes old ones and
     /// the partial files of writes that were killed (`.checkpoint-*.partial-PID` of another
     /// process: only one process writes a run directory's checkpoints). Returns the path.
     @discardableResult
-    public func save(_ trainer: Trainer) throws -> String {
-        let name = CheckpointDirectory.fileName(step: trainer.progress.nextStep)
+    public func save(_ state: TrainingState, configuration: TrainingConfiguration) throws -> String {
+        let name = CheckpointDirectory.fileName(step: state.progress.nextStep)
         let path = runDirectory.file(name)
-        try Checkpoint.write(trainer, to: path)
+        try Checkpoint.write(state, configuration: configuration, to: path)
         try AtomicOutput.write(to: runDirectory.file("latest")) { temporary in
             guard FileManager.default.createFile(atPath: temporary, contents: Data((name + "\n").utf8)) else {
                 throw DataError.cannotWrite(path: temporary, reason: "cannot create the file")
@@ -52,7 +52,8 @@ public struct CheckpointDirectory: Sendable {
     /// unusable, the newest checkpoint that loads. Returns its path; nil when the run
     /// directory holds no checkpoint at all (a first start: nothing to resume). Throws
     /// `.noneFound` when checkpoints exist but none loads.
-    public func resumeNewest(_ trainer: Trainer, log: (String) -> Void) throws -> String? {
+    public func resumeNewest(_ state: inout TrainingState, configuration: TrainingConfiguration,
+                             log: (String) -> Void) throws -> String? {
         var candidates = checkpointNames().reversed().map { runDirectory.file($0) }
         let latest = runDirectory.file("latest")
         if candidates.isEmpty && !FileManager.default.fileExists(atPath: latest) { return nil }
@@ -63,7 +64,7 @@ public struct CheckpointDirectory: Sendable {
         }
         for path in candidates {
             do {
-                try Checkpoint.read(into: trainer, from: path)
+                try Checkpoint.read(into: &state, configuration: configuration, from: path)
                 return path
             } catch let error as CheckpointError {
                 if case .incompatible = error { throw error }

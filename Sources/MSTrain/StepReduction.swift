@@ -50,19 +50,3 @@ final class StepReduction {
         }
     }
 }
-
-extension LevelPlan {
-    /// The distribution of one estimator plan's samples over `rankCount` ranks.
-    init(_ plan: EstimatorPlan, rankCount: Int) {
-        self.init(terms: plan.terms.map { Term(level: $0.level, batchSize: $0.batchSize, isCorrection: $0.isCorrection) },
-                  rankCount: rankCount)
-    }
-}
-
-/// A 64-bit FNV-1a hash of the parameters' bit patterns, for checking that every rank holds
-/// bitwise the same model.
-func parameterHash(_ values: UnsafeMutableBufferPointer<Float>) -> UInt64 {
-    var h: UInt64 = 0xcbf2_9ce4_8422_2325
-    for v in values { h = (h ^ UInt64(v.bitPattern)) &* 0x0000_0100_0000_01b3 }
-    return h
-}

@@ -20,13 +20,13 @@ extension Trainer {
     /// and reallocates the stage's batches at the same work per step (`LevelBatchAllocator`).
     /// Returns the work units the measurement spent (0 when it is not due).
     func reallocateLevelBatchesIfDue(step: Int) throws -> Double {
-        let (stageIndex, inStage) = schedule.position(ofStep: step)
-        let plan = schedule.stages[stageIndex].plan
+        let (stageIndex, inStage) = state.schedule.position(ofStep: step)
+        let plan = state.schedule.stages[stageIndex].plan
         let samples = configuration.levelBatchesSamples
         guard configuration.adaptiveLevelBatches, plan.terms.count > 1, inStage % configuration.levelBatchesEvery == 0 else { return 0 }
         let diagnosis = try measureLevels(of: plan, samples: samples, firstStep: Trainer.measurementStepBase + step * samples)
         let reallocated = LevelBatchAllocator.reallocate(plan, variances: diagnosis.levels.map(\.variance))
-        replacePlan(ofStage: stageIndex, with: reallocated)
+        state.schedule.stages[stageIndex].plan = reallocated
         reporter.log("step \(step): level batches \(reallocated.terms.map(\.batchSize)) from variances "
                      + diagnosis.levels.map { String(format: "%.3g", $0.variance) }.joined(separator: ", "))
         return Double(samples) * plan.terms.reduce(0) { $0 + $1.workPerSample }
@@ -37,31 +37,19 @@ extension Trainer {
     /// decision; on an end, every rank shortens the current stage to end after `step`.
     func switchStageIfDue(step: Int) {
         guard configuration.stageSwitch == .adaptive else { return }
-        let (stageIndex, inStage) = schedule.position(ofStep: step)
-        guard stageIndex < schedule.stages.count - 1, inStage + 1 < schedule.stages[stageIndex].iterations else { return }
+        let (stageIndex, inStage) = state.schedule.position(ofStep: step)
+        guard stageIndex < state.schedule.stages.count - 1, inStage + 1 < state.schedule.stages[stageIndex].iterations else { return }
         let rule = StageSwitchRule(thresholdPerKiloWork: configuration.stageSwitchThreshold)
         var decision: [Float] = [0]
         if communicator.isRoot {
-            let points = progress.validationHistory.map { StageSwitchRule.Point(step: $0.step, psnr: $0.psnr) }
-            decision[0] = rule.shouldEndStage(stageIndex, of: schedule, validations: points) ? 1 : 0
+            let points = state.progress.validationHistory.map { StageSwitchRule.Point(step: $0.step, psnr: $0.psnr) }
+            decision[0] = rule.shouldEndStage(stageIndex, of: state.schedule, validations: points) ? 1 : 0
         }
         decision.withUnsafeMutableBufferPointer { communicator.broadcast($0, root: 0) }
         guard decision[0] > 0 else { return }
-        schedule.endStage(stageIndex, afterIterations: inStage + 1)
+        state.schedule.endStage(stageIndex, afterIterations: inStage + 1)
         reporter.log(String(format: "step %d: stage %d ends (validation gain below %g dB per 1000 WU)",
                             step, stageIndex + 1, configuration.stageSwitchThreshold))
-    }
-
-    /// Replaces stage `index`'s plan and its split over the ranks.
-    func replacePlan(ofStage index: Int, with plan: EstimatorPlan) {
-        schedule.stages[index].plan = plan
-        levelPlans[index] = LevelPlan(plan, rankCount: communicator.size)
-    }
-
-    /// Replaces the whole schedule (a resumed run's decided stages), keeping the rank plans in step.
-    func replaceSchedule(_ decided: TrainingSchedule) {
-        schedule = decided
-        levelPlans = decided.stages.map { LevelPlan($0.plan, rankCount: communicator.size) }
     }
 }
 

@@ -21,30 +21,6 @@ public struct TrainingSummary: Codable, Equatable, Sendable {
     public var inputValidation: ValidationMetrics
 }
 
-/// Where a run stands between steps: everything besides the model and optimizer that a
-/// resumed run needs to continue exactly.
-public struct TrainingProgress: Codable, Equatable, Sendable {
-    /// The next global step to run.
-    public var nextStep = 0
-    public var cumulativeWork = 0.0
-    public var skippedSteps = 0
-    /// Training seconds so far (over all processes that ran this run).
-    public var seconds = 0.0
-    /// CPU seconds so far of the rank 0 processes that ran this run.
-    public var cpuSeconds = 0.0
-    public var latestValidation: ValidationMetrics?
-    /// Every validation of the run so far.
-    public var validationHistory: [ValidationRecord] = []
-    public init() {}
-}
-
-/// The validation metrics measured after `step`.
-public struct ValidationRecord: Codable, Equatable, Sendable {
-    public var step: Int
-    public var mse, psnr, ssim: Double
-    public var metrics: ValidationMetrics { ValidationMetrics(mse: mse, psnr: psnr, ssim: ssim) }
-}
-
 /// An error that every rank throws at the same point, because it follows from values all
 /// ranks share (options, reduced flags): it ends the job on every rank without an abort, and
 /// only rank 0 reports it.
@@ -63,26 +39,23 @@ public enum TrainingError: CollectiveError, CustomStringConvertible, Equatable {
     }
 }
 
-/// Runs one training configuration: step = zero gradients → estimate → check → update.
+/// Runs one training configuration: step = zero gradients → estimate → reduce → update.
 public final class Trainer {
     public let configuration: TrainingConfiguration
-    /// The stages; adaptive stage switches and level batches change it as the run goes.
-    public internal(set) var schedule: TrainingSchedule
     public let model: Model
-    public let optimizer: any Optimizer
     public let estimator: MultilevelEstimator
     public let source: DatasetExampleSource
     public let validator: Validator
     public let runDirectory: RunDirectory
     public let communicator: any Communicator
-    /// How each stage's samples are split over the ranks.
-    public internal(set) var levelPlans: [LevelPlan]
-    /// Where the run stands; saved in and restored from checkpoints.
-    public var progress = TrainingProgress()
+    /// Parameters, optimizer, schedule and progress: what checkpoints save and restore.
+    public internal(set) var state: TrainingState
     /// Set by SIGTERM/SIGUSR1 (see `StopRequest.install`); checked at every step boundary.
     public let stopRequest = StopRequest()
     let reporter: ProgressReporter
     let reduction: StepReduction
+    /// How each plan's samples are split over the ranks, computed once per plan.
+    private var levelPlans: [EstimatorPlan: LevelPlan] = [:]
 
     /// Opens the data, builds the model and optimizer and prepares the run directory (rank 0).
     /// `dataPath` is the resolved dataset file (the configuration's or the built-in default).
@@ -91,13 +64,14 @@ public final class Trainer {
         try configuration.validate()
         self.configuration = configuration
         self.reporter = reporter
-        schedule = try configuration.schedule()
+        let schedule = try configuration.schedule()
         let budget = configuration.memoryBudgetMB << 20
         let train = try ImageDataset(path: dataPath, split: .train, levels: configuration.levelsUsed, memoryBudgetBytes: budget)
         let valid = try ImageDataset(path: dataPath, split: .valid, levels: configuration.levelsUsed, memoryBudgetBytes: budget)
         model = try configuration.makeModel(for: train)
-        optimizer = configuration.optimizer.make(parameterCount: model.parameters.count, weightDecay: configuration.weightDecay,
-                                                 momentum: configuration.momentum)
+        let optimizer = configuration.optimizer.make(parameterCount: model.parameters.count, weightDecay: configuration.weightDecay,
+                                                     momentum: configuration.momentum)
+        state = TrainingState(parameters: model.parameters, optimizer: optimizer, schedule: schedule)
         let task = RestorationTask(kind: configuration.task)
         estimator = MultilevelEstimator(model: model, restriction: configuration.restriction,
                                         residual: configuration.addsInputToOutput,
@@ -107,14 +81,21 @@ public final class Trainer {
         runDirectory = communicator.isRoot ? try RunDirectory(path: configuration.runDirectory)
             : RunDirectory(unverifiedPath: configuration.runDirectory)
         self.communicator = communicator
-        levelPlans = schedule.stages.map { LevelPlan($0.plan, rankCount: communicator.size) }
         reduction = StepReduction(parameterCount: model.parameters.count,
                                   maximumTerms: schedule.stages.map(\.plan.terms.count).max()!)
     }
 
+    /// How the samples of `plan` are split over this job's ranks.
+    public func levelPlan(for plan: EstimatorPlan) -> LevelPlan {
+        if let known = levelPlans[plan] { return known }
+        let computed = LevelPlan(plan, rankCount: communicator.size)
+        levelPlans[plan] = computed
+        return computed
+    }
+
     /// The learning rate of global step `step`.
     public func learningRate(at step: Int) -> Float {
-        let c = configuration
+        let (c, schedule) = (configuration, state.schedule)
         switch c.learningRateSchedule {
         case .constant:
             return c.learningRate
@@ -155,13 +136,13 @@ public final class Trainer {
     /// applies the same update, unless some rank saw a non-finite loss or gradient (then every
     /// rank skips it).
     public func step(_ step: Int) throws -> StepOutcome {
-        let stageIndex = schedule.position(ofStep: step).stage
+        let stageIndex = state.schedule.position(ofStep: step).stage
         let measurementWork = try reallocateLevelBatchesIfDue(step: step)
-        let plan = schedule.stages[stageIndex].plan
+        let plan = state.schedule.stages[stageIndex].plan
         communicator.step = step
         model.parameters.zeroGradients()
         var terms = plan.terms.map { TermLoss(level: $0.level) }
-        for shard in levelPlans[stageIndex].shards(forRank: communicator.rank) {
+        for shard in levelPlan(for: plan).shards(forRank: communicator.rank) {
             let part = try estimator.accumulate(term: plan.terms[shard.term], samples: shard.samples, step: step, source: source)
             terms[shard.term].fineLossSum += part.fineLossSum
             terms[shard.term].coarseLossSum += part.coarseLossSum
@@ -171,8 +152,8 @@ public final class Trainer {
                                                           stopRequested: stopRequest.isRequested, communicator: communicator)
         let rate = learningRate(at: step)
         if !nonFinite {
-            optimizer.step(parameters: model.parameters.values, gradients: UnsafeBufferPointer(model.parameters.gradients),
-                           learningRate: rate)
+            state.optimizer.step(parameters: model.parameters.values, gradients: UnsafeBufferPointer(model.parameters.gradients),
+                                 learningRate: rate)
         }
         return StepOutcome(terms: reduced, skipped: nonFinite, stopRequested: stop, work: plan.work + measurementWork,
                            learningRate: rate)
@@ -180,7 +161,7 @@ public final class Trainer {
 
     /// Whether every rank holds bitwise the same parameters (one collective; all ranks must call it).
     public func replicasAgree() -> Bool {
-        let hash = parameterHash(model.parameters.values)
+        let hash = FNV1a.hash(floats: model.parameters.values)
         return communicator.allreduce(hash, op: .max) == communicator.allreduce(hash, op: .min)
     }
 
@@ -189,85 +170,150 @@ public final class Trainer {
     /// `config.yaml`, `log.jsonl`, `summary.json` and `weights.h5`; every rank returns the
     /// same summary.
     public func run() throws -> TrainingSummary {
+        let session = try start()
+        while !state.isComplete {
+            let step = state.progress.nextStep
+            announceStageIfNew(step: step, session: session)
+            let outcome = try self.step(step)
+            try account(outcome, step: step)
+            var validation: ValidationMetrics?
+            if isValidationDue(after: step) {
+                validation = try validate(after: step)
+                switchStageIfDue(step: step)
+            }
+            try record(outcome, step: step, validation: validation, session: session)
+            try checkpointIfDue(stopRequested: outcome.stopRequested)
+        }
+        return try finish(session)
+    }
+
+    /// The clocks and the step log of one `run()` call.
+    private final class RunSession {
+        /// `log.jsonl`, on rank 0 only.
+        let log: JSONLinesWriter?
+        let firstStep: Int
+        let inputMetrics: ValidationMetrics
+        private let start = DispatchTime.now().uptimeNanoseconds
+        private let cpuStart = processCPUSeconds()
+        /// Seconds and CPU seconds of earlier runs of the same run (before a resume).
+        let secondsBefore, cpuSecondsBefore: Double
+        /// The stage whose start was last announced.
+        var announcedStage = -1
+
+        init(log: JSONLinesWriter?, progress: TrainingProgress, inputMetrics: ValidationMetrics) {
+            self.log = log
+            self.firstStep = progress.nextStep
+            self.inputMetrics = inputMetrics
+            (secondsBefore, cpuSecondsBefore) = (progress.seconds, progress.cpuSeconds)
+        }
+
+        /// Training seconds of the whole run so far.
+        var seconds: Double { secondsBefore + Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+        /// CPU seconds of the whole run so far (this process's share since this call).
+        var cpuSeconds: Double { cpuSecondsBefore + processCPUSeconds() - cpuStart }
+    }
+
+    /// Opens the log and writes `config.yaml` (rank 0), reports the degraded inputs' metrics
+    /// and starts the clocks.
+    private func start() throws -> RunSession {
         let root = communicator.isRoot
-        let log = root ? try JSONLinesWriter(path: runDirectory.file("log.jsonl"), append: progress.nextStep > 0) : nil
+        let log = root ? try JSONLinesWriter(path: runDirectory.file("log.jsonl"), append: state.progress.nextStep > 0) : nil
         if root { try runDirectory.write(try configuration.yaml(), to: "config.yaml") }
         let input = validator.inputMetrics
         reporter.log(String(format: "validation input (degraded) metrics: PSNR %.2f dB, SSIM %.4f, MSE %.5f",
                             input.psnr, input.ssim, input.mse))
-        let start = DispatchTime.now().uptimeNanoseconds
-        let (secondsBefore, cpuStart, cpuBefore) = (progress.seconds, processCPUSeconds(), progress.cpuSeconds)
-        func elapsed() -> Double { secondsBefore + Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
-        func cpuElapsed() -> Double { cpuBefore + processCPUSeconds() - cpuStart }
-        var previousStage = -1
-        let firstStep = progress.nextStep
-        var step = firstStep
-        while step < schedule.totalIterations {
-            defer { step += 1 }
-            let (stageIndex, _) = schedule.position(ofStep: step)
-            let stage = schedule.stages[stageIndex]
-            if stageIndex != previousStage {
-                reporter.log("stage \(stageIndex + 1)/\(schedule.stages.count): \(stage.iterations) steps, "
-                             + describe(stage.plan, finestSize: source.dataset.height))
-                if communicator.size > 1 { reporter.log(levelPlans[stageIndex].description) }
-                previousStage = stageIndex
-            }
-            let outcome = try self.step(step)
-            let (terms, skipped) = (outcome.terms, outcome.skipped)
-            if skipped {
-                progress.skippedSteps += 1
-                reporter.log("step \(step): a rank saw a non-finite loss or gradient; every rank skipped the update")
-                if configuration.stopOnNonFinite { throw TrainingError.nonFinite(step: step) }
-            }
-            progress.cumulativeWork += outcome.work
-            progress.nextStep = step + 1
-            var validation: ValidationMetrics?
-            if (step + 1) % configuration.validateEvery == 0 || step == schedule.totalIterations - 1 {
-                if root {
-                    let metrics = try validator.evaluate(estimator)
-                    validation = metrics
-                    progress.latestValidation = metrics
-                    progress.validationHistory.append(ValidationRecord(step: step, mse: metrics.mse, psnr: metrics.psnr, ssim: metrics.ssim))
-                }
-                switchStageIfDue(step: step)
-            }
-            let total = schedule.totalIterations
-            let seconds = elapsed()
-            progress.seconds = seconds
-            progress.cpuSeconds = cpuElapsed()
-            if let log {
-                let records = terms.enumerated().map { t, term in
-                    TermRecord(level: term.level, fine: term.fineLossSum / Double(term.count),
-                               coarse: stage.plan.terms[t].isCorrection ? term.coarseLossSum / Double(term.count) : nil,
-                               samples: term.count)
-                }
-                try log.append(StepRecord(step: step, stage: stageIndex, learningRate: outcome.learningRate, loss: records[0].fine,
-                                          terms: records, workUnits: outcome.work, cumulativeWorkUnits: progress.cumulativeWork,
-                                          seconds: seconds, cpuSeconds: progress.cpuSeconds, skipped: skipped, validation: validation))
-                let eta = (seconds - secondsBefore) / Double(step + 1 - firstStep) * Double(total - step - 1)
-                var line = String(format: "stage %d/%d  step %d/%d  loss %.5f", stageIndex + 1, schedule.stages.count,
-                                  step + 1, total, records[0].fine)
-                if let latest = progress.latestValidation { line += String(format: "  valid PSNR %.2f dB", latest.psnr) }
-                line += String(format: "  WU %.0f  %@ elapsed, ETA %@", progress.cumulativeWork, formatDuration(seconds), formatDuration(eta))
-                reporter.update(line, seconds: seconds, force: validation != nil)
-            }
-            if outcome.stopRequested {
-                reporter.finish()
-                let path = try saveCheckpoint()
-                throw TrainingInterrupted(step: progress.nextStep, checkpoint: path)
-            }
-            if configuration.checkpointEvery > 0 && progress.nextStep % configuration.checkpointEvery == 0 && progress.nextStep < total {
-                let path = try saveCheckpoint()
-                reporter.log("checkpoint \(path)")
-            }
+        return RunSession(log: log, progress: state.progress, inputMetrics: input)
+    }
+
+    /// Prints the stage's meshes and batches (and, on several ranks, its level plan) when
+    /// `step` is the first step of a stage in this call.
+    private func announceStageIfNew(step: Int, session: RunSession) {
+        let stageIndex = state.schedule.position(ofStep: step).stage
+        guard stageIndex != session.announcedStage else { return }
+        let stage = state.schedule.stages[stageIndex]
+        reporter.log("stage \(stageIndex + 1)/\(state.schedule.stages.count): \(stage.iterations) steps, "
+                     + describe(stage.plan, finestSize: source.dataset.height))
+        if communicator.size > 1 { reporter.log(levelPlan(for: stage.plan).description) }
+        session.announcedStage = stageIndex
+    }
+
+    /// Counts the step's work and a skipped update, and moves on to the next step. Throws
+    /// `TrainingError.nonFinite` for a skipped update under `--on-non-finite stop`.
+    private func account(_ outcome: StepOutcome, step: Int) throws {
+        if outcome.skipped {
+            state.progress.skippedSteps += 1
+            reporter.log("step \(step): a rank saw a non-finite loss or gradient; every rank skipped the update")
+            if configuration.stopOnNonFinite { throw TrainingError.nonFinite(step: step) }
         }
+        state.progress.cumulativeWork += outcome.work
+        state.progress.nextStep = step + 1
+    }
+
+    /// Validation follows every `validateEvery`-th step and the last one.
+    private func isValidationDue(after step: Int) -> Bool {
+        (step + 1) % configuration.validateEvery == 0 || step == state.schedule.totalIterations - 1
+    }
+
+    /// Rank 0 validates and records the metrics; other ranks return nil.
+    private func validate(after step: Int) throws -> ValidationMetrics? {
+        guard communicator.isRoot else { return nil }
+        let metrics = try validator.evaluate(estimator)
+        state.progress.latestValidation = metrics
+        state.progress.validationHistory.append(ValidationRecord(step: step, mse: metrics.mse, psnr: metrics.psnr, ssim: metrics.ssim))
+        return metrics
+    }
+
+    /// Updates the clocks; rank 0 appends the step to `log.jsonl` and prints the progress line.
+    private func record(_ outcome: StepOutcome, step: Int, validation: ValidationMetrics?, session: RunSession) throws {
+        let seconds = session.seconds
+        state.progress.seconds = seconds
+        state.progress.cpuSeconds = session.cpuSeconds
+        guard let log = session.log else { return }
+        let (stageIndex, _) = state.schedule.position(ofStep: step)
+        let plan = state.schedule.stages[stageIndex].plan
+        let records = outcome.terms.enumerated().map { t, term in
+            TermRecord(level: term.level, fine: term.fineLossSum / Double(term.count),
+                       coarse: plan.terms[t].isCorrection ? term.coarseLossSum / Double(term.count) : nil,
+                       samples: term.count)
+        }
+        let progress = state.progress
+        try log.append(StepRecord(step: step, stage: stageIndex, learningRate: outcome.learningRate, loss: records[0].fine,
+                                  terms: records, workUnits: outcome.work, cumulativeWorkUnits: progress.cumulativeWork,
+                                  seconds: seconds, cpuSeconds: progress.cpuSeconds, skipped: outcome.skipped, validation: validation))
+        let total = state.schedule.totalIterations
+        let eta = (seconds - session.secondsBefore) / Double(step + 1 - session.firstStep) * Double(total - step - 1)
+        var line = String(format: "stage %d/%d  step %d/%d  loss %.5f", stageIndex + 1, state.schedule.stages.count,
+                          step + 1, total, records[0].fine)
+        if let latest = progress.latestValidation { line += String(format: "  valid PSNR %.2f dB", latest.psnr) }
+        line += String(format: "  WU %.0f  %@ elapsed, ETA %@", progress.cumulativeWork, formatDuration(seconds), formatDuration(eta))
+        reporter.update(line, seconds: seconds, force: validation != nil)
+    }
+
+    /// Writes a checkpoint every `checkpointEvery` steps (not after the last step: `finish`
+    /// writes that one); on a stop request, writes one and throws `TrainingInterrupted`.
+    private func checkpointIfDue(stopRequested: Bool) throws {
+        let next = state.progress.nextStep
+        if stopRequested {
+            reporter.finish()
+            let path = try saveCheckpoint()
+            throw TrainingInterrupted(step: next, checkpoint: path)
+        }
+        if configuration.checkpointEvery > 0 && next % configuration.checkpointEvery == 0 && !state.isComplete {
+            let path = try saveCheckpoint()
+            reporter.log("checkpoint \(path)")
+        }
+    }
+
+    /// The final checkpoint, the summary on every rank, and (rank 0) `weights.h5` and `summary.json`.
+    private func finish(_ session: RunSession) throws -> TrainingSummary {
         reporter.finish()
         if configuration.checkpointEvery > 0 { try saveCheckpoint() }
-        let final = broadcastValidation(progress.latestValidation)
-        let summary = TrainingSummary(mode: configuration.mode, steps: schedule.totalIterations, skippedSteps: progress.skippedSteps,
-                                      workUnits: progress.cumulativeWork, seconds: elapsed(), cpuSeconds: cpuElapsed(),
-                                      validation: final, inputValidation: input)
-        if root {
+        let final = broadcastValidation(state.progress.latestValidation)
+        let summary = TrainingSummary(mode: configuration.mode, steps: state.schedule.totalIterations,
+                                      skippedSteps: state.progress.skippedSteps, workUnits: state.progress.cumulativeWork,
+                                      seconds: session.seconds, cpuSeconds: session.cpuSeconds,
+                                      validation: final, inputValidation: session.inputMetrics)
+        if communicator.isRoot {
             try WeightsFile.write(model, configuration: configuration, to: runDirectory.file("weights.h5"))
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -280,7 +326,8 @@ public final class Trainer {
     @discardableResult
     public func saveCheckpoint() throws -> String {
         let directory = CheckpointDirectory(runDirectory: runDirectory, keep: configuration.keepCheckpoints)
-        return communicator.isRoot ? try directory.save(self) : runDirectory.file(CheckpointDirectory.fileName(step: progress.nextStep))
+        return communicator.isRoot ? try directory.save(state, configuration: configuration)
+            : runDirectory.file(CheckpointDirectory.fileName(step: state.progress.nextStep))
     }
 
     /// Restores a checkpoint on every rank: `path`, or with "auto" the newest usable one in the
@@ -290,9 +337,9 @@ public final class Trainer {
     public func resume(from path: String) throws -> String? {
         if path == "auto" {
             return try CheckpointDirectory(runDirectory: runDirectory, keep: configuration.keepCheckpoints)
-                .resumeNewest(self, log: reporter.log)
+                .resumeNewest(&state, configuration: configuration, log: reporter.log)
         }
-        try Checkpoint.read(into: self, from: path)
+        try Checkpoint.read(into: &state, configuration: configuration, from: path)
         return path
     }
 

@@ -42,9 +42,9 @@ struct BenchScaling: ParsableCommand {
             configuration.runDirectory = NSTemporaryDirectory() + "mstrain-bench-scaling-\(ProcessInfo.processInfo.processIdentifier)"
             defer { if communicator.isRoot { try? FileManager.default.removeItem(atPath: configuration.runDirectory) } }
             let trainer = try Trainer(configuration: configuration, dataPath: dataPath, reporter: reporter, communicator: communicator)
-            let last = trainer.schedule.stages.count - 1
-            let stage = trainer.schedule.stages[last]
-            let first = trainer.schedule.firstStep(ofStage: last)
+            let last = trainer.state.schedule.stages.count - 1
+            let stage = trainer.state.schedule.stages[last]
+            let first = trainer.state.schedule.firstStep(ofStage: last)
             var stepSeconds = 0.0
             for i in 0..<(warmup + steps) {
                 if i == warmup { communicator.resetTimings() }

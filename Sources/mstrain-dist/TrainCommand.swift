@@ -223,7 +223,7 @@ struct TrainCommand: ParsableCommand {
                          + "data: \(dataPath); \(communicator.size) rank(s); BLAS \(BLASInfo.description)")
             if let resume {
                 if let path = try trainer.resume(from: resume) {
-                    reporter.log("resumed from \(path) at step \(trainer.progress.nextStep)")
+                    reporter.log("resumed from \(path) at step \(trainer.state.progress.nextStep)")
                 } else {
                     reporter.log("--resume auto: no checkpoint in \(configuration.runDirectory) yet; starting at step 0")
                 }
@@ -270,9 +270,7 @@ struct TrainCommand: ParsableCommand {
                             configuration.mode.rawValue, schedule.stages.count, schedule.totalIterations, schedule.totalWork))
         for (index, stage) in schedule.stages.enumerated() {
             reporter.log("stage \(index + 1): \(stage.iterations) steps")
-            reporter.log(LevelPlan(terms: stage.plan.terms.map {
-                LevelPlan.Term(level: $0.level, batchSize: $0.batchSize, isCorrection: $0.isCorrection)
-            }, rankCount: communicator.size).description)
+            reporter.log(LevelPlan(stage.plan, rankCount: communicator.size).description)
         }
     }
 }

@@ -1,4 +1,6 @@
 import MSDistributed
+import MSPlan
+import MSTensor
 
 /// Every rank checks the result of each collective against the value it computes alone;
 /// a mismatch aborts the job with the failing check's name.
@@ -50,9 +52,10 @@ func checkCollectives(_ communicator: any Communicator) {
 /// sum is 1 everywhere.
 private func checkLevelPlan(_ communicator: any Communicator) {
     let batches = [16, 64, 256, 1024]
-    let terms = batches.enumerated().map { LevelPlan.Term(level: $0, batchSize: $1, isCorrection: $0 < batches.count - 1) }
-    let plan = LevelPlan(terms: terms, rankCount: communicator.size)
-    let fingerprint = plan.description.utf8.reduce(UInt64(0xCBF2_9CE4_8422_2325)) { ($0 ^ UInt64($1)) &* 0x100_0000_01B3 }
+    let plan = LevelPlan(.multilevel(batches: batches), rankCount: communicator.size)
+    var hash = FNV1a()
+    hash.combine(bytes: plan.description.utf8)
+    let fingerprint = hash.value
     if communicator.allreduce(fingerprint, op: .max) != communicator.allreduce(fingerprint, op: .min) {
         communicator.abort(message: "FAIL: ranks computed different level plans", code: 1)
     }

@@ -74,11 +74,11 @@ do {
             let alone = try Trainer(configuration: adaptiveConfiguration(runDirectory: directory + "/alone"), dataPath: data, reporter: quiet)
             _ = try alone.run()
             let difference = relativeDifference(distributed.model.parameters.snapshotValues(), alone.model.parameters.snapshotValues())
-            guard distributed.schedule == alone.schedule, difference <= 1e-4 else {
-                communicator.abort(message: "adaptive: \(communicator.size) ranks decided \(distributed.schedule.stages.map(\.iterations)) "
-                                   + "and differ by \(difference) from one process (\(alone.schedule.stages.map(\.iterations)))", code: 2)
+            guard distributed.state.schedule == alone.state.schedule, difference <= 1e-4 else {
+                communicator.abort(message: "adaptive: \(communicator.size) ranks decided \(distributed.state.schedule.stages.map(\.iterations)) "
+                                   + "and differ by \(difference) from one process (\(alone.state.schedule.stages.map(\.iterations)))", code: 2)
             }
-            print("adaptive: ok on \(communicator.size) ranks (stages \(alone.schedule.stages.map(\.iterations)), relative difference \(difference))")
+            print("adaptive: ok on \(communicator.size) ranks (stages \(alone.state.schedule.stages.map(\.iterations)), relative difference \(difference))")
         }
         communicator.barrier()
         communicator.finalize()

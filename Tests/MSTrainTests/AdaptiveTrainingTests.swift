@@ -33,17 +33,17 @@ final class AdaptiveTrainingTests: XCTestCase {
         c.stageSwitch = .adaptive
         c.stageSwitchThreshold = .greatestFiniteMagnitude
         let eager = try trainer(c)
-        XCTAssertEqual(eager.schedule.stages.map(\.iterations), [8, 4])
+        XCTAssertEqual(eager.state.schedule.stages.map(\.iterations), [8, 4])
         let summary = try eager.run()
-        XCTAssertEqual(eager.schedule.stages.map(\.iterations), [6, 4], "stage 0 ends at its third validation (step 5)")
+        XCTAssertEqual(eager.state.schedule.stages.map(\.iterations), [6, 4], "stage 0 ends at its third validation (step 5)")
         XCTAssertEqual(summary.steps, 10)
-        XCTAssertEqual(summary.workUnits, eager.schedule.totalWork, accuracy: 1e-9)
+        XCTAssertEqual(summary.workUnits, eager.state.schedule.totalWork, accuracy: 1e-9)
 
         c.stageSwitchThreshold = -.greatestFiniteMagnitude
         c.runDirectory += "-never"
         let patient = try trainer(c)
         _ = try patient.run()
-        XCTAssertEqual(patient.schedule.stages.map(\.iterations), [8, 4])
+        XCTAssertEqual(patient.state.schedule.stages.map(\.iterations), [8, 4])
     }
 
     /// The decided stage lengths travel in the checkpoint: a run resumed after the switch
@@ -62,11 +62,11 @@ final class AdaptiveTrainingTests: XCTestCase {
         _ = try full.run()
         let resumed = try trainer(c)
         try resumed.resume(from: directory + "/resume/" + CheckpointDirectory.fileName(step: 7))
-        XCTAssertEqual(resumed.schedule.stages.map(\.iterations), [6, 4], "the decided stage end is restored")
+        XCTAssertEqual(resumed.state.schedule.stages.map(\.iterations), [6, 4], "the decided stage end is restored")
         _ = try resumed.run()
-        XCTAssertEqual(resumed.schedule, full.schedule)
+        XCTAssertEqual(resumed.state.schedule, full.state.schedule)
         XCTAssertEqual(resumed.model.parameters.snapshotValues(), full.model.parameters.snapshotValues())
-        XCTAssertEqual(resumed.progress.cumulativeWork, full.progress.cumulativeWork)
+        XCTAssertEqual(resumed.state.progress.cumulativeWork, full.state.progress.cumulativeWork)
     }
 
     /// Adaptive level batches are those of `LevelBatchAllocator` for the variances measured
@@ -84,7 +84,7 @@ final class AdaptiveTrainingTests: XCTestCase {
         let measured = try probe.measureLevels(of: planned, samples: 3, firstStep: 1 << 40)
         let expected = LevelBatchAllocator.reallocate(planned, variances: measured.levels.map(\.variance))
         _ = try probe.step(0)
-        XCTAssertEqual(probe.schedule.stages[0].plan, expected)
+        XCTAssertEqual(probe.state.schedule.stages[0].plan, expected)
         XCTAssertEqual(expected.work, planned.work, accuracy: 0.5 * planned.terms.map(\.workPerSample).reduce(0, +))
 
         c.runDirectory += "-first"
@@ -93,19 +93,19 @@ final class AdaptiveTrainingTests: XCTestCase {
         c.runDirectory += "-again"
         let second = try trainer(c)
         _ = try second.run()
-        XCTAssertEqual(second.schedule, first.schedule)
+        XCTAssertEqual(second.state.schedule, first.state.schedule)
         XCTAssertTrue(second.model.parameters.snapshotValues() == first.model.parameters.snapshotValues(), "runs differ")
         // 2 measurements (steps 0 and 2) of 3 samples per term: 3·(1 + 1/4 + 1/4) WU each.
         let measurement = 2 * 3 * (1.25 + 0.25)
-        XCTAssertEqual(second.progress.cumulativeWork, 4 * planned.work + measurement, accuracy: 4 * 0.5 * 1.5 + 1e-9)
+        XCTAssertEqual(second.state.progress.cumulativeWork, 4 * planned.work + measurement, accuracy: 4 * 0.5 * 1.5 + 1e-9)
     }
 
     func testProgressiveRunsFullMultiscaleStagesWithoutCorrections() throws {
         let c = configuration(.progressive, run: "progressive")
         let run = try trainer(c)
-        XCTAssertEqual(run.schedule.stages.map(\.iterations), [8, 4])
-        XCTAssertEqual(run.schedule.stages.map(\.plan.terms.count), [1, 1])
-        XCTAssertEqual(run.schedule.stages.map(\.plan.finestLevel), [1, 0])
+        XCTAssertEqual(run.state.schedule.stages.map(\.iterations), [8, 4])
+        XCTAssertEqual(run.state.schedule.stages.map(\.plan.terms.count), [1, 1])
+        XCTAssertEqual(run.state.schedule.stages.map(\.plan.finestLevel), [1, 0])
         let summary = try run.run()
         XCTAssertEqual(summary.workUnits, 8 * 4.0 / 4 + 4 * 2.0, accuracy: 1e-12)
     }

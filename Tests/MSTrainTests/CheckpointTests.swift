@@ -39,13 +39,13 @@ final class CheckpointTests: XCTestCase {
 
         let resumed = try trainer(configuration("full"))
         try resumed.resume(from: checkpoint)
-        XCTAssertEqual(resumed.progress.nextStep, 10)
-        XCTAssertEqual(resumed.optimizer.stepCount, 10)
+        XCTAssertEqual(resumed.state.progress.nextStep, 10)
+        XCTAssertEqual(resumed.state.optimizer.stepCount, 10)
         _ = try resumed.run()
         XCTAssertEqual(resumed.model.parameters.snapshotValues(), full.model.parameters.snapshotValues())
-        XCTAssertEqual(resumed.optimizer.state, full.optimizer.state)
-        XCTAssertEqual(resumed.progress.cumulativeWork, full.progress.cumulativeWork)
-        XCTAssertEqual(resumed.progress.validationHistory.map(\.step), full.progress.validationHistory.map(\.step))
+        XCTAssertEqual(resumed.state.optimizer.state, full.state.optimizer.state)
+        XCTAssertEqual(resumed.state.progress.cumulativeWork, full.state.progress.cumulativeWork)
+        XCTAssertEqual(resumed.state.progress.validationHistory.map(\.step), full.state.progress.validationHistory.map(\.step))
         // `latest` names the final checkpoint.
         let latest = try String(contentsOfFile: directory + "/full/latest", encoding: .utf8)
         XCTAssertEqual(latest.trimmingCharacters(in: .whitespacesAndNewlines), CheckpointDirectory.fileName(step: 20))
@@ -86,7 +86,7 @@ final class CheckpointTests: XCTestCase {
         let auto = try trainer(configuration("damaged"))
         let used = try auto.resume(from: "auto")!
         XCTAssertEqual(used, previous)
-        XCTAssertEqual(auto.progress.nextStep, 10)
+        XCTAssertEqual(auto.state.progress.nextStep, 10)
     }
 
     func testIncompatibleConfigurationNamesTheOption() throws {
@@ -100,7 +100,7 @@ final class CheckpointTests: XCTestCase {
         // A run directory without checkpoints: nothing to resume, the run starts at step 0.
         let fresh = try trainer(configuration("empty"))
         XCTAssertNil(try fresh.resume(from: "auto"))
-        XCTAssertEqual(fresh.progress.nextStep, 0)
+        XCTAssertEqual(fresh.state.progress.nextStep, 0)
         // Checkpoints that all fail to load: a clear error, not a silent fresh start.
         try Data("junk".utf8).write(to: URL(fileURLWithPath: directory + "/empty/" + CheckpointDirectory.fileName(step: 4)))
         XCTAssertThrowsError(try trainer(configuration("empty")).resume(from: "auto")) { error in
@@ -120,7 +120,7 @@ final class CheckpointTests: XCTestCase {
         resumed.iterations = 21
         let again = try trainer(resumed)
         XCTAssertNotNil(try again.resume(from: "auto"))
-        XCTAssertEqual(again.progress.nextStep, 20)
+        XCTAssertEqual(again.state.progress.nextStep, 20)
         for (option, change) in [("--conv mfc", { (c: inout TrainingConfiguration) in c.conv = .standard }),
                                  ("--mfc-sigma 0.1", { (c: inout TrainingConfiguration) in c.mfcSigma = 0.2 })] {
             var other = c

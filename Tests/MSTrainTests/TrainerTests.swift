@@ -35,23 +35,23 @@ final class TrainerTests: XCTestCase {
         let data = try tinyData()
         let configuration = tinyConfiguration(.fullMultiscale)
         let trainer = try Trainer(configuration: configuration, dataPath: data, reporter: ProgressReporter(quiet: true))
-        XCTAssertEqual(trainer.schedule.stages.map(\.iterations), [6, 3])
+        XCTAssertEqual(trainer.state.schedule.stages.map(\.iterations), [6, 3])
 
         // Step through stage 0 by hand, then check the boundary.
         for step in 0..<6 { _ = try trainer.step(step) }
         let endOfStage0 = trainer.model.parameters.snapshotValues()
-        let adamState = trainer.optimizer.state
-        XCTAssertEqual(trainer.optimizer.stepCount, 6)
+        let adamState = trainer.state.optimizer.state
+        XCTAssertEqual(trainer.state.optimizer.stepCount, 6)
         XCTAssertTrue(adamState["exp_avg"]!.contains { $0 != 0 })
         _ = try trainer.step(6)
-        XCTAssertEqual(trainer.optimizer.stepCount, 7, "optimizer state carries into stage 1")
+        XCTAssertEqual(trainer.state.optimizer.stepCount, 7, "optimizer state carries into stage 1")
         XCTAssertNotEqual(trainer.model.parameters.snapshotValues(), endOfStage0)
 
         // A full run writes the run directory's files.
         let fresh = try Trainer(configuration: configuration, dataPath: data, reporter: ProgressReporter(quiet: true))
         let summary = try fresh.run()
         XCTAssertEqual(summary.steps, 9)
-        XCTAssertEqual(summary.workUnits, fresh.schedule.totalWork, accuracy: 1e-9)
+        XCTAssertEqual(summary.workUnits, fresh.state.schedule.totalWork, accuracy: 1e-9)
         let run = try RunDirectory(path: configuration.runDirectory)
         let lines = try String(contentsOfFile: run.file("log.jsonl"), encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(lines.count, 9)

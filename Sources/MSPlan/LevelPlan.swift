@@ -1,39 +1,16 @@
-/// Which samples of which estimator terms each rank evaluates in one optimizer step
-/// (docs/method.md section 8).
+/// Which samples of which terms of an `EstimatorPlan` each rank evaluates in one optimizer
+/// step (docs/method.md section 8).
 ///
 /// Every sample of every term is assigned to exactly one rank, as a contiguous range, and
 /// each rank holds at most one range per term. The plan depends only on the terms and the
 /// rank count, so every rank computes the same plan without communicating.
 ///
-/// Load model (docs/method.md section 7): a sample at level ℓ costs `4^−ℓ` work units (WU), a
-/// correction sample `4^−ℓ + 4^−(ℓ+1)` (fine and coarse pass). A rank's load is the sum over
-/// its samples; the plan minimises the largest load (see `LevelPlan+Packing.swift`).
+/// Load model: a sample costs `EstimatorTerm.workPerSample` work units (WU; docs/method.md
+/// section 7). A rank's load is the sum over its samples; the plan minimises the largest load
+/// (see `LevelPlan+Packing.swift`).
 public struct LevelPlan: Hashable, Sendable {
-    /// One term of a step's estimator: `batchSize` samples at `level`, evaluated also at
-    /// `level + 1` when `isCorrection`.
-    public struct Term: Hashable, Sendable, Codable {
-        public var level: Int
-        public var batchSize: Int
-        public var isCorrection: Bool
-
-        public init(level: Int, batchSize: Int, isCorrection: Bool) {
-            precondition(level >= 0 && batchSize > 0, "LevelPlan.Term needs level ≥ 0 and batchSize > 0, got \(level), \(batchSize)")
-            self.level = level
-            self.batchSize = batchSize
-            self.isCorrection = isCorrection
-        }
-
-        /// The level of the coarsest pass of a sample: `level + 1` for a correction.
-        public var coarsestLevel: Int { level + (isCorrection ? 1 : 0) }
-
-        /// WU of one sample: `4^−ℓ`, plus `4^−(ℓ+1)` for a correction.
-        public var workPerSample: Double {
-            let fine = 1 / Double(1 << (2 * level))
-            return isCorrection ? fine + fine / 4 : fine
-        }
-    }
-
-    /// Samples `samples` (a sub-range of `0 ..< batchSize`) of `terms[term]`.
+    /// Samples `samples` (a sub-range of `0 ..< batchSize`) of `terms[term]`, each evaluated
+    /// whole by one rank.
     public struct Shard: Hashable, Sendable, Codable {
         public var term: Int
         public var samples: Range<Int>
@@ -44,7 +21,7 @@ public struct LevelPlan: Hashable, Sendable {
         }
     }
 
-    public let terms: [Term]
+    public let terms: [EstimatorTerm]
     public let rankCount: Int
     /// `shards[r]`: what rank `r` evaluates, in term order, no shard empty. Ranks may be
     /// idle (no shards) when there are fewer samples than ranks.
@@ -54,10 +31,10 @@ public struct LevelPlan: Hashable, Sendable {
     /// No assignment of whole samples has a largest load below this (WU).
     public let lowerBound: Double
 
-    /// Plans `terms` over `rankCount` ranks.
-    public init(terms: [Term], rankCount: Int) {
-        precondition(!terms.isEmpty, "LevelPlan needs at least one term")
+    /// Plans the samples of `plan`'s terms over `rankCount` ranks.
+    public init(_ plan: EstimatorPlan, rankCount: Int) {
         precondition(rankCount >= 1, "LevelPlan needs at least one rank, got \(rankCount)")
+        let terms = plan.terms
         let costs = SampleCosts(terms: terms)
         let packing = SamplePacking(costs: costs.perSample, batches: terms.map(\.batchSize), rankCount: rankCount)
         self.terms = terms
@@ -76,7 +53,7 @@ public struct LevelPlan: Hashable, Sendable {
     public func shards(forRank rank: Int) -> [Shard] { shards[rank] }
 
     /// WU of one step over all ranks.
-    public var totalWork: Double { terms.reduce(0) { $0 + Double($1.batchSize) * $1.workPerSample } }
+    public var totalWork: Double { terms.reduce(0) { $0 + $1.work } }
     public var meanLoad: Double { totalWork / Double(rankCount) }
     public var maxLoad: Double { loads.max()! }
     /// `maxLoad / meanLoad`: 1 is perfect balance; the step takes this much longer than it
@@ -87,22 +64,19 @@ public struct LevelPlan: Hashable, Sendable {
 }
 
 /// Per-sample costs as integers, in units of one sample at the coarsest level any term
-/// evaluates: with `c` that level, `4^(c−ℓ)`, plus `4^(c−ℓ−1)` for a correction. Integer
-/// loads make the packing exact and its comparisons free of rounding.
+/// evaluates (`EstimatorTerm.cost(inSamplesOfLevel:)`). Integer loads make the packing exact
+/// and its comparisons free of rounding.
 public struct SampleCosts: Sendable {
     public let unitLevel: Int
     public let perSample: [Int]
 
-    public init(terms: [LevelPlan.Term]) {
+    public init(terms: [EstimatorTerm]) {
         unitLevel = terms.map(\.coarsestLevel).max()!
         let spread = unitLevel - terms.map(\.level).min()!
         precondition(spread <= 16, "LevelPlan: levels span \(spread) > 16; the integer cost model would overflow")
-        perSample = terms.map { [unitLevel] term in
-            let fine = 1 << (2 * (unitLevel - term.level))
-            return term.isCorrection ? fine + fine / 4 : fine
-        }
+        perSample = terms.map { [unitLevel] in $0.cost(inSamplesOfLevel: unitLevel) }
     }
 
     /// `units` in WU.
-    public func work(_ units: Int) -> Double { Double(units) / Double(1 << (2 * unitLevel)) }
+    public func work(_ units: Int) -> Double { Double(units) * WorkUnits.perSample(level: unitLevel) }
 }

@@ -20,7 +20,7 @@ extension LevelPlan: CustomStringConvertible {
         lines.append(row(["term", "level", "kind", "samples", "WU/sample", "WU"], widths: termWidths))
         for (index, term) in terms.enumerated() {
             lines.append(row([String(index), String(term.level), term.isCorrection ? "correction" : "coarsest",
-                              String(term.batchSize), number(term.workPerSample, 6), number(Double(term.batchSize) * term.workPerSample)],
+                              String(term.batchSize), number(term.workPerSample, 6), number(term.work)],
                              widths: termWidths))
         }
         let rankWidths = [4, 10, 0]

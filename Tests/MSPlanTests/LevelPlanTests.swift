@@ -1,13 +1,11 @@
 import XCTest
-import MSDistributed
+import MSPlan
 
 /// The default batches of the two multiscale schedules: MGE with `N_ℓ = 16·4^ℓ` on 4 levels,
 /// and Full-Multiscale's finest stage (16 samples on each of levels 0…3).
-enum DefaultTerms {
-    static func levels(_ batches: [Int], finestLevel: Int = 0) -> [LevelPlan.Term] {
-        batches.enumerated().map { i, n in
-            LevelPlan.Term(level: finestLevel + i, batchSize: n, isCorrection: i < batches.count - 1)
-        }
+enum DefaultPlans {
+    static func levels(_ batches: [Int], finestLevel: Int = 0) -> EstimatorPlan {
+        .multilevel(finestLevel: finestLevel, batches: batches)
     }
     static let multilevel = levels([16, 64, 256, 1024])
     static let fullMultiscaleFinestStage = levels([16, 16, 16, 16])
@@ -38,29 +36,29 @@ final class LevelPlanTests: XCTestCase {
     }
 
     func testExactCoverForManyShapesAndRankCounts() {
-        let shapes: [[LevelPlan.Term]] = [
-            DefaultTerms.multilevel,
-            DefaultTerms.fullMultiscaleFinestStage,
-            DefaultTerms.levels([128]),
-            DefaultTerms.levels([3, 1]),
-            DefaultTerms.levels([32, 32], finestLevel: 2),
-            DefaultTerms.levels([7, 13, 29, 61, 127]),
-            [LevelPlan.Term(level: 1, batchSize: 5, isCorrection: false), LevelPlan.Term(level: 0, batchSize: 9, isCorrection: true)],
+        let shapes: [EstimatorPlan] = [
+            DefaultPlans.multilevel,
+            DefaultPlans.fullMultiscaleFinestStage,
+            DefaultPlans.levels([128]),
+            DefaultPlans.levels([3, 1]),
+            DefaultPlans.levels([32, 32], finestLevel: 2),
+            DefaultPlans.levels([7, 13, 29, 61, 127]),
+            EstimatorPlan(terms: [EstimatorTerm(level: 1, isCorrection: false, batchSize: 5), EstimatorTerm(level: 0, isCorrection: true, batchSize: 9)]),
         ]
         for terms in shapes {
-            for ranks in 1...40 { assertValid(LevelPlan(terms: terms, rankCount: ranks)) }
+            for ranks in 1...40 { assertValid(LevelPlan(terms, rankCount: ranks)) }
         }
     }
 
     func testOneRankEvaluatesEverything() {
-        let plan = LevelPlan(terms: DefaultTerms.multilevel, rankCount: 1)
+        let plan = LevelPlan(DefaultPlans.multilevel, rankCount: 1)
         XCTAssertEqual(plan.shards[0], plan.terms.indices.map { LevelPlan.Shard(term: $0, samples: 0..<plan.terms[$0].batchSize) })
         XCTAssertEqual(plan.imbalance, 1)
         XCTAssertEqual(plan.loads, [76])
     }
 
     func testMoreRanksThanSamplesLeavesRanksIdle() {
-        let plan = LevelPlan(terms: DefaultTerms.levels([2]), rankCount: 5)
+        let plan = LevelPlan(DefaultPlans.levels([2]), rankCount: 5)
         assertValid(plan)
         XCTAssertEqual(plan.shards.map(\.count), [1, 1, 0, 0, 0])
         XCTAssertEqual(plan.maxLoad, 1)
@@ -70,8 +68,8 @@ final class LevelPlanTests: XCTestCase {
 
     func testPlanIsDeterministic() {
         for ranks in [3, 7, 16] {
-            XCTAssertEqual(LevelPlan(terms: DefaultTerms.multilevel, rankCount: ranks),
-                           LevelPlan(terms: DefaultTerms.multilevel, rankCount: ranks))
+            XCTAssertEqual(LevelPlan(DefaultPlans.multilevel, rankCount: ranks),
+                           LevelPlan(DefaultPlans.multilevel, rankCount: ranks))
         }
     }
 
@@ -79,16 +77,16 @@ final class LevelPlanTests: XCTestCase {
     /// the lower bound allows it (Full-Multiscale's 16 fine samples on 12…15 ranks put two
     /// on some rank, so the bound itself exceeds 1.15 there).
     func testImbalanceTargetWithDefaultBatches() {
-        for terms in [DefaultTerms.multilevel, DefaultTerms.fullMultiscaleFinestStage] {
+        for terms in [DefaultPlans.multilevel, DefaultPlans.fullMultiscaleFinestStage] {
             for ranks in 1...16 {
-                let plan = LevelPlan(terms: terms, rankCount: ranks)
+                let plan = LevelPlan(terms, rankCount: ranks)
                 XCTAssertLessThanOrEqual(plan.imbalance, max(1.15, plan.lowerBoundImbalance) + 1e-12, "\(ranks) ranks")
             }
             for ranks in [1, 2, 3, 4, 8, 16] {
-                XCTAssertLessThanOrEqual(LevelPlan(terms: terms, rankCount: ranks).imbalance, 1.15, "\(ranks) ranks")
+                XCTAssertLessThanOrEqual(LevelPlan(terms, rankCount: ranks).imbalance, 1.15, "\(ranks) ranks")
             }
         }
-        let bound = LevelPlan(terms: DefaultTerms.fullMultiscaleFinestStage, rankCount: 12)
+        let bound = LevelPlan(DefaultPlans.fullMultiscaleFinestStage, rankCount: 12)
         XCTAssertEqual(bound.lowerBound, 2.5)
         XCTAssertEqual(bound.maxLoad, 2.5)
     }
@@ -96,7 +94,7 @@ final class LevelPlanTests: XCTestCase {
     /// Method.md section 8: the finest term is sharded over a group of ranks, the coarse
     /// terms fill those ranks' spare capacity.
     func testFinestTermIsShardedAndCoarseTermsArePacked() {
-        let plan = LevelPlan(terms: DefaultTerms.multilevel, rankCount: 8)
+        let plan = LevelPlan(DefaultPlans.multilevel, rankCount: 8)
         let finestRanks = plan.shards.indices.filter { plan.shards[$0].contains { $0.term == 0 } }
         XCTAssertGreaterThan(finestRanks.count, 1)
         XCTAssertEqual(finestRanks, Array(finestRanks.first!...finestRanks.last!))
@@ -104,15 +102,15 @@ final class LevelPlanTests: XCTestCase {
     }
 
     func testWorkModel() {
-        XCTAssertEqual(LevelPlan.Term(level: 0, batchSize: 1, isCorrection: true).workPerSample, 1.25)
-        XCTAssertEqual(LevelPlan.Term(level: 2, batchSize: 1, isCorrection: false).workPerSample, 1.0 / 16)
-        let costs = SampleCosts(terms: DefaultTerms.multilevel)
+        XCTAssertEqual(EstimatorTerm(level: 0, isCorrection: true, batchSize: 1).workPerSample, 1.25)
+        XCTAssertEqual(EstimatorTerm(level: 2, isCorrection: false, batchSize: 1).workPerSample, 1.0 / 16)
+        let costs = SampleCosts(terms: DefaultPlans.multilevel.terms)
         XCTAssertEqual(costs.perSample, [80, 20, 5, 1])
         XCTAssertEqual(costs.work(80), 1.25)
     }
 
     func testDescriptionListsTermsAndRanks() {
-        let text = LevelPlan(terms: DefaultTerms.multilevel, rankCount: 3).description
+        let text = LevelPlan(DefaultPlans.multilevel, rankCount: 3).description
         let lines = text.split(separator: "\n")
         XCTAssertEqual(lines.count, 1 + 1 + 4 + 1 + 3)
         XCTAssertTrue(text.hasPrefix("level plan: 4 terms, 76.0000 WU per step over 3 ranks"))
@@ -125,8 +123,8 @@ final class LevelPlanTests: XCTestCase {
             (1, 1, 1), (2, 1, 1), (3, 1.0004, 1.0012), (4, 1, 1), (8, 1, 1), (16, 1, 1),
         ]
         for (ranks, multilevel, fullMultiscale) in measured {
-            for (terms, expected) in [(DefaultTerms.multilevel, multilevel), (DefaultTerms.fullMultiscaleFinestStage, fullMultiscale)] {
-                let plan = LevelPlan(terms: terms, rankCount: ranks)
+            for (terms, expected) in [(DefaultPlans.multilevel, multilevel), (DefaultPlans.fullMultiscaleFinestStage, fullMultiscale)] {
+                let plan = LevelPlan(terms, rankCount: ranks)
                 XCTAssertEqual(plan.imbalance, expected, accuracy: 1e-4, "\(ranks) ranks")
                 XCTAssertEqual(plan.imbalance, plan.lowerBoundImbalance, accuracy: 1e-12, "\(ranks) ranks")
             }
@@ -137,9 +135,9 @@ final class LevelPlanTests: XCTestCase {
     /// level from the coarsest stage on) stays within 1.15 on up to 16 ranks.
     func testEveryFullMultiscaleStageIsBalanced() {
         for (finestLevel, batch) in [(3, 128), (2, 64), (1, 32), (0, 16)] {
-            let terms = DefaultTerms.levels([Int](repeating: batch, count: 4 - finestLevel), finestLevel: finestLevel)
+            let terms = DefaultPlans.levels([Int](repeating: batch, count: 4 - finestLevel), finestLevel: finestLevel)
             for ranks in 1...16 {
-                let plan = LevelPlan(terms: terms, rankCount: ranks)
+                let plan = LevelPlan(terms, rankCount: ranks)
                 XCTAssertLessThanOrEqual(plan.imbalance, max(1.15, plan.lowerBoundImbalance) + 1e-12,
                                          "stage with finest level \(finestLevel), \(ranks) ranks")
             }
