@@ -6,19 +6,14 @@
 static inline hid_t mstrain_h5t_native_float(void) { H5open(); return H5T_NATIVE_FLOAT; }
 static inline hid_t mstrain_h5t_native_double(void) { H5open(); return H5T_NATIVE_DOUBLE; }
 static inline hid_t mstrain_h5t_native_uint8(void) { H5open(); return H5T_NATIVE_UINT8; }
-static inline hid_t mstrain_h5t_native_int32(void) { H5open(); return H5T_NATIVE_INT32; }
 static inline hid_t mstrain_h5t_native_int64(void) { H5open(); return H5T_NATIVE_INT64; }
-static inline hid_t mstrain_h5t_native_uint64(void) { H5open(); return H5T_NATIVE_UINT64; }
 static inline hid_t mstrain_h5t_c_s1(void) { H5open(); return H5T_C_S1; }
 static inline unsigned mstrain_h5f_acc_rdonly(void) { return H5F_ACC_RDONLY; }
 static inline unsigned mstrain_h5f_acc_rdwr(void) { return H5F_ACC_RDWR; }
 static inline unsigned mstrain_h5f_acc_trunc(void) { return H5F_ACC_TRUNC; }
-static inline unsigned mstrain_h5f_acc_excl(void) { return H5F_ACC_EXCL; }
 static inline hid_t mstrain_h5p_default(void) { return H5P_DEFAULT; }
 static inline hid_t mstrain_h5p_dataset_create(void) { H5open(); return H5P_DATASET_CREATE; }
-static inline hid_t mstrain_h5p_file_access(void) { H5open(); return H5P_FILE_ACCESS; }
 static inline hid_t mstrain_h5p_file_create(void) { H5open(); return H5P_FILE_CREATE; }
-static inline hid_t mstrain_h5s_all(void) { return H5S_ALL; }
 static inline hsize_t mstrain_h5s_unlimited(void) { return H5S_UNLIMITED; }
 static inline size_t mstrain_h5t_variable(void) { return H5T_VARIABLE; }
 /* Called once, before any other HDF5 call. Turns off HDF5's clean-up at process exit (files are

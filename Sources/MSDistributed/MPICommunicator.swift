@@ -1,9 +1,10 @@
 import CMPI
 import Foundation
 
-/// `Communicator` over MPI's `COMM_WORLD`; the only file that imports MPI.
+/// `Communicator` over an MPI communicator (the job's `COMM_WORLD` for the instance
+/// `init(environment:)` makes); the only file that imports MPI.
 ///
-/// Every MPI call's return code is checked (`MPI_ERRORS_RETURN` is set on `COMM_WORLD`, so
+/// Every MPI call's return code is checked (`MPI_ERRORS_RETURN` is set on the communicator, so
 /// MPI reports instead of aborting silently): a failure prints `rank R: <MPI call> failed
 /// (<MPI's error string>)` to standard error and ends the job with `MPI_Abort`.
 ///
@@ -15,6 +16,8 @@ public final class MPICommunicator: Communicator {
     public let rank: Int
     public let size: Int
     public var step = 0
+    /// The MPI communicator every call of this instance runs over.
+    private let handle: MPI_Comm
     private let watchdog: StallWatchdog?
     private var isFinalized = false
 
@@ -36,11 +39,11 @@ public final class MPICommunicator: Communicator {
                 throw CommunicatorError.initializationFailed(call: "MPI_Init_thread", code: code, message: Self.errorString(code))
             }
         }
-        let world = mstrain_mpi_comm_world()
-        Self.check(MPI_Comm_set_errhandler(world, mstrain_mpi_errors_return()), "MPI_Comm_set_errhandler", rank: nil)
+        handle = mstrain_mpi_comm_world()
+        Self.check(MPI_Comm_set_errhandler(handle, mstrain_mpi_errors_return()), "MPI_Comm_set_errhandler", rank: nil)
         var rank: Int32 = 0, size: Int32 = 0
-        Self.check(MPI_Comm_rank(world, &rank), "MPI_Comm_rank", rank: nil)
-        Self.check(MPI_Comm_size(world, &size), "MPI_Comm_size", rank: Int(rank))
+        Self.check(MPI_Comm_rank(handle, &rank), "MPI_Comm_rank", rank: nil)
+        Self.check(MPI_Comm_size(handle, &size), "MPI_Comm_size", rank: Int(rank))
         self.rank = Int(rank)
         self.size = Int(size)
         let abortingRank = self.rank
@@ -55,7 +58,7 @@ public final class MPICommunicator: Communicator {
         let count = Self.mpiCount(buffer.count)
         collective("MPI_Allreduce") {
             MPI_Allreduce(UnsafeRawPointer(mstrain_mpi_in_place()), base, count,
-                          Self.datatype(Element.scalarKind), Self.operation(op), mstrain_mpi_comm_world())
+                          Self.datatype(Element.scalarKind), Self.operation(op), handle)
         }
     }
 
@@ -64,12 +67,12 @@ public final class MPICommunicator: Communicator {
         guard let base = buffer.baseAddress else { return }
         let count = Self.mpiCount(buffer.count)
         collective("MPI_Bcast") {
-            MPI_Bcast(base, count, Self.datatype(Element.scalarKind), Int32(clamping: root), mstrain_mpi_comm_world())
+            MPI_Bcast(base, count, Self.datatype(Element.scalarKind), Int32(clamping: root), handle)
         }
     }
 
     public func barrier() {
-        collective("MPI_Barrier") { MPI_Barrier(mstrain_mpi_comm_world()) }
+        collective("MPI_Barrier") { MPI_Barrier(handle) }
     }
 
     public func abort(message: String, code: Int32) -> Never {
@@ -104,6 +107,7 @@ public final class MPICommunicator: Communicator {
         abortJob(rank: rank, message: "\(call) failed (\(errorString(code)))", code: 1)
     }
 
+    /// Ends every process of the job (`MPI_Abort` on `COMM_WORLD`, whatever communicator failed).
     private static func abortJob(rank: Int?, message: String, code: Int32) -> Never {
         StandardError.write("rank \(rank.map(String.init) ?? "?"): \(message)")
         MPI_Abort(mstrain_mpi_comm_world(), code)

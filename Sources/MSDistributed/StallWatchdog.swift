@@ -69,7 +69,7 @@ public final class StallWatchdog: @unchecked Sendable {
             guard waited > timeout else { return .waiting }
             return .stalled("stalled for \(String(format: "%.1f", waited)) s in \(pending.collective) (step \(pending.step)); "
                 + "another rank has failed or is not calling \(pending.collective). "
-                + "\(EnvironmentSettings.stallTimeoutVariable)=\(timeout) sets this limit.")
+                + "\(EnvironmentVariable.stallTimeout.rawValue)=\(timeout) sets this limit.")
         }
     }
 }

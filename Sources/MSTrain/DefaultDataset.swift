@@ -1,5 +1,6 @@
 import Foundation
 import MSData
+import MSDistributed
 
 /// The built-in default data: dead-leaves images generated at 16×16 and upsampled to 64×64 (the
 /// paper's setting of low-resolution images upsampled; docs/method.md section 9), generated once
@@ -13,10 +14,8 @@ public enum DefaultDataset {
 
     /// The cache folder: `$MSTRAIN_CACHE_DIR`, else `$XDG_CACHE_HOME/mstrain`, else `~/.cache/mstrain`.
     public static var cacheDirectory: String {
-        let environment = ProcessInfo.processInfo.environment
-        if let explicit = environment["MSTRAIN_CACHE_DIR"], !explicit.isEmpty { return explicit }
-        let base = environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? (NSHomeDirectory() as NSString).appendingPathComponent(".cache")
+        if let explicit = EnvironmentVariable.cacheDirectory.value() { return explicit }
+        let base = EnvironmentVariable.userCacheHome.value() ?? (NSHomeDirectory() as NSString).appendingPathComponent(".cache")
         return (base as NSString).appendingPathComponent("mstrain")
     }
 

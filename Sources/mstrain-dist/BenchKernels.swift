@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MSDistributed
 import MSKernels
 import MSTensor
 
@@ -73,7 +74,7 @@ struct BenchKernels: ParsableCommand {
     }
 
     func run() throws {
-        if ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] == nil { BLAS.threadCount = 1 }
+        if EnvironmentSettings.blasThreads() == nil { BLAS.threadCount = 1 }
         // As in training: freed tensors are reused instead of page-faulted in again.
         AllocatorTuning.retainFreedMemory()
         if tables != .mfc { convolutionTable() }

@@ -23,7 +23,7 @@ func runReportingErrors(_ body: () throws -> Void) throws {
 /// else every core for a single process and one thread per rank under MPI.
 func configureThreads(_ requested: Int?, ranks: Int = 1) {
     if let requested { BLAS.threadCount = max(1, requested); return }
-    if let text = ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"], let value = Int(text) {
+    if let value = EnvironmentSettings.blasThreads() {
         BLAS.threadCount = max(1, value)
         return
     }

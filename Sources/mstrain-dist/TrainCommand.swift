@@ -246,7 +246,7 @@ struct TrainCommand: ParsableCommand {
 
     /// `scontrol requeue $SLURM_JOB_ID`, when running under Slurm.
     private func requeueSlurmJob(reporter: ProgressReporter) {
-        guard let job = ProcessInfo.processInfo.environment["SLURM_JOB_ID"] else {
+        guard let job = EnvironmentVariable.slurmJobID.value() else {
             reporter.log("--requeue: not running under Slurm (no SLURM_JOB_ID); nothing to requeue")
             return
         }

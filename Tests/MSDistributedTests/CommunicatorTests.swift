@@ -35,7 +35,7 @@ final class SingleProcessCommunicatorTests: XCTestCase {
 
 final class EnvironmentSettingsTests: XCTestCase {
     func testStallTimeout() throws {
-        let name = EnvironmentSettings.stallTimeoutVariable
+        let name = EnvironmentVariable.stallTimeout.rawValue
         XCTAssertNil(try EnvironmentSettings.stallTimeout(in: [:]))
         XCTAssertNil(try EnvironmentSettings.stallTimeout(in: [name: "0"]))
         XCTAssertEqual(try EnvironmentSettings.stallTimeout(in: [name: "2.5"]), 2.5)
