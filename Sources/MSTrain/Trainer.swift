@@ -98,7 +98,7 @@ public final class Trainer {
         model = try configuration.makeModel(for: train)
         optimizer = configuration.optimizer.make(parameterCount: model.parameters.count, weightDecay: configuration.weightDecay,
                                                  momentum: configuration.momentum)
-        let task = RestorationTask(kind: configuration.task)
+        let task = RestorationTask(kind: configuration.task, options: configuration.taskOptions)
         estimator = MultilevelEstimator(model: model, restriction: configuration.restriction,
                                         residual: configuration.addsInputToOutput,
                                         microBatch: configuration.microBatch, seed: configuration.seed)
