@@ -20,6 +20,20 @@ for mode in single multiscale full-multiscale progressive; do
         -a -s "$work/run-$mode/weights.h5" -a -s "$work/run-$mode/config.yaml"
 done
 check "train from a config file" "$bin" train --config "$work/run-single/config.yaml" --run-directory "$work/run-config"
+check "train --help shows the option groups" sh -c "'$bin' train --help >'$work/help.txt' && for heading in 'DATA AND TASK' \
+    NETWORK SCHEDULE OPTIMIZER 'RUN AND CHECKPOINTS' DISTRIBUTION; do grep -qx \"\$heading:\" '$work/help.txt' || exit 1; done"
+check "task options and renamed options reach config.yaml" "$bin" train --data "$work/tiny.h5" --task inpaint --mode multiscale \
+    --levels 2 "${tiny[@]}" --inpaint-boxes 2 --inpaint-max-fraction 0.75 --level-batches adaptive --on-non-finite stop \
+    --run-directory "$work/run-inpaint"
+check "config.yaml holds them" sh -c "grep -qx '  inpaintBoxes: 2' '$work/run-inpaint/config.yaml' &&
+    grep -qx '  inpaintMaxFraction: 7.5e-1' '$work/run-inpaint/config.yaml' &&
+    grep -qx 'adaptiveLevelBatches: true' '$work/run-inpaint/config.yaml' &&
+    grep -qx 'stopOnNonFinite: true' '$work/run-inpaint/config.yaml'"
+check "options override the config file, nested task options key by key" "$bin" train \
+    --config "$work/run-inpaint/config.yaml" --inpaint-boxes 3 --on-non-finite skip --run-directory "$work/run-override"
+check "config.yaml of the override" sh -c "grep -qx '  inpaintBoxes: 3' '$work/run-override/config.yaml' &&
+    grep -qx '  inpaintMaxFraction: 7.5e-1' '$work/run-override/config.yaml' &&
+    grep -qx 'stopOnNonFinite: false' '$work/run-override/config.yaml'"
 check "train with checkpoints" "$bin" train --data "$work/tiny.h5" --mode multiscale --levels 2 "${tiny[@]}" --iterations 4 \
     --checkpoint-every 2 --run-directory "$work/run-ckpt"
 check "latest names the final checkpoint" grep -qx "checkpoint-00000004.h5" "$work/run-ckpt/latest"
@@ -60,6 +74,8 @@ fails_cleanly "not an HDF5 file" "$bin" train --data "$work/junk.h5" "${tiny[@]}
 fails_cleanly "too many levels for the images" "$bin" train --data "$work/tiny.h5" --levels 5 "${tiny[@]}" --run-directory "$work/bad"
 fails_cleanly "levels out of range" "$bin" train --data "$work/tiny.h5" --levels 0 --run-directory "$work/bad"
 fails_cleanly "unknown network" "$bin" train --network vgg
+check "a bad task option exits 64 naming the option" sh -c "'$bin' train --task superres --network espcn \
+    --superres-factor 3 --dry-run 2>'$work/err'; [ \$? -eq 64 ] && grep -q '^error: --superres-factor must be a power of two' '$work/err'"
 fails_cleanly "unknown config key" sh -c "printf 'bogus: 1\n' >'$work/bad.yaml'; '$bin' train --config '$work/bad.yaml'"
 fails_cleanly "eval of a non-weights file" "$bin" eval "$work/tiny.h5"
 head -c 3000 "$work/run-ckpt/checkpoint-00000004.h5" >"$work/truncated.h5"

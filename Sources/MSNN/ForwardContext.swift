@@ -1,3 +1,5 @@
+import MSTensor
+
 /// What a forward pass needs to know besides its input.
 public struct ForwardContext: Sendable {
     /// Dropout is active only in training.
@@ -21,9 +23,9 @@ public struct ForwardContext: Sendable {
     }
 }
 
-/// A stable 64-bit tag for a parameter path or layer name (FNV-1a).
+/// A stable 64-bit tag for a parameter path or layer name: the FNV-1a hash of its UTF-8 bytes.
 func stableTag(_ name: String) -> UInt64 {
-    var h: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in name.utf8 { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
-    return h
+    var hash = FNV1a()
+    hash.combine(bytes: name.utf8)
+    return hash.value
 }

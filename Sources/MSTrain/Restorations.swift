@@ -33,7 +33,7 @@ public struct Restorations {
         try WeightsFile.read(into: model, from: weights)
         let estimator = MultilevelEstimator(model: model, restriction: configuration.restriction,
                                             residual: configuration.addsInputToOutput)
-        let validator = try Validator(dataset: dataset, task: RestorationTask(kind: configuration.task),
+        let validator = try Validator(dataset: dataset, task: RestorationTask(kind: configuration.task, options: configuration.taskOptions),
                                       count: count ?? dataset.count, seed: configuration.seed)
         batch = validator.batch
         restored = try validator.predictions(estimator)

@@ -72,7 +72,7 @@ public final class Trainer {
         let optimizer = configuration.optimizer.make(parameterCount: model.parameters.count, weightDecay: configuration.weightDecay,
                                                      momentum: configuration.momentum)
         state = TrainingState(parameters: model.parameters, optimizer: optimizer, schedule: schedule)
-        let task = RestorationTask(kind: configuration.task)
+        let task = RestorationTask(kind: configuration.task, options: configuration.taskOptions)
         estimator = MultilevelEstimator(model: model, restriction: configuration.restriction,
                                         residual: configuration.addsInputToOutput,
                                         microBatch: configuration.microBatch, seed: configuration.seed)

@@ -40,7 +40,8 @@ public enum Prediction: String, CaseIterable, Sendable, Codable {
 
 /// Every option of a training run. Loaded from defaults, then a YAML file, then the command
 /// line (later sources override earlier ones); saved as `config.yaml` in the run directory.
-/// Field names are the command-line option names in camelCase.
+/// Field names are the command-line option names in camelCase; the task's parameters are
+/// nested under `taskOptions`, with `TaskOptions`' field names (also the option names).
 ///
 /// The defaults are the quickstart: a small UNet (base width 16) denoiser trained with
 /// Full-Multiscale on 64×64 images in a few minutes on two cores. The paper's setting (width
@@ -54,6 +55,9 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     /// Image or residual prediction. Super-resolution always predicts a residual (docs/method.md
     /// section 6); ESPCN adds its input itself.
     public var prediction: Prediction = .image
+    /// The degradation's parameters (noise range, blur σ, inpainting boxes, super-resolution
+    /// factor); each applies to its own task only.
+    public var taskOptions = TaskOptions()
 
     // Network
     public var network: NetworkKind = .unet
@@ -246,6 +250,10 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         guard microBatch >= 1 else { throw fail("--micro-batch must be at least 1, got \(microBatch)") }
         guard memoryBudgetMB >= 0 else { throw fail("--memory-budget-mb must not be negative, got \(memoryBudgetMB)") }
         guard !runDirectory.isEmpty else { throw fail("--run-directory must not be empty") }
+        do { try taskOptions.validate() } catch TaskError.invalidOption(let name, let value, let requirement) {
+            let readable = requirement.replacing(/[a-z]+(?:[A-Z][a-z]*)+/) { Self.optionName($0.output) }
+            throw fail("\(Self.optionName(name)) must be \(readable), got \(value)")
+        }
         try model.validate()
         if network == .espcn && task != .superres {
             throw fail("--network espcn is the super-resolution network; use it with --task superres")
@@ -265,32 +273,61 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
 
     /// Parses YAML configuration text; `source` names it in error messages.
     public static func parse(yaml text: String, source path: String) throws -> TrainingConfiguration {
+        let fileNode: Node?
+        do { fileNode = try Yams.compose(yaml: text) } catch {
+            throw ConfigurationError.malformed(file: path, reason: "\(error)")
+        }
+        guard let fileNode else { return TrainingConfiguration() }
+        guard case .mapping(let fileMapping) = fileNode else {
+            throw ConfigurationError.malformed(file: path, reason: "expected a mapping of option names to values")
+        }
+        return try TrainingConfiguration().overridden(by: fileMapping, source: path)
+    }
+
+    /// This configuration with the values of `overrides`, a mapping of configuration keys as
+    /// `yaml()` writes them (a configuration file's, or the options given on the command line);
+    /// a nested mapping (`taskOptions`) overrides key by key, and keys it lacks keep their
+    /// values. `source` names the overrides in error messages.
+    public func overridden(by overrides: Node.Mapping, source: String) throws -> TrainingConfiguration {
         do {
-            guard let fileNode = try Yams.compose(yaml: text) else { return TrainingConfiguration() }
-            guard case .mapping(let fileMapping) = fileNode else {
-                throw ConfigurationError.malformed(file: path, reason: "expected a mapping of option names to values")
+            guard case .mapping(var merged)? = try Yams.compose(yaml: try yaml()) else {
+                preconditionFailure("a configuration encodes to a YAML mapping")
             }
-            guard case .mapping(var merged)? = try Yams.compose(yaml: try TrainingConfiguration().yaml()) else {
-                preconditionFailure("the default configuration encodes to a YAML mapping")
-            }
-            let known = Set(merged.keys.compactMap(\.string)).union(TrainingConfiguration.optionalKeys)
-            for (key, value) in fileMapping {
-                guard let name = key.string, known.contains(name) else {
-                    throw ConfigurationError.unknownKey(file: path, key: key.string ?? "\(key)")
-                }
-                merged[key] = value
-            }
+            try Self.merge(overrides, into: &merged, known: TrainingConfiguration.optionalKeys, path: "", source: source)
             return try YAMLDecoder().decode(TrainingConfiguration.self, from: try Yams.serialize(node: Node.mapping(merged)))
         } catch let error as ConfigurationError {
             throw error
         } catch {
-            throw ConfigurationError.malformed(file: path, reason: "\(error)")
+            throw ConfigurationError.malformed(file: source, reason: "\(error)")
         }
     }
 
-    /// Keys of optional options, absent from an encoded default configuration.
+    /// Sets every entry of `overrides` in `mapping`, merging nested mappings; a key must be one of
+    /// `mapping`'s or of `known`. `path` is the keys above (`taskOptions.`), for error messages.
+    private static func merge(_ overrides: Node.Mapping, into mapping: inout Node.Mapping, known: Set<String>,
+                              path: String, source: String) throws {
+        let keys = Set(mapping.keys.compactMap(\.string)).union(known)
+        for (key, value) in overrides {
+            guard let name = key.string, keys.contains(name) else {
+                throw ConfigurationError.unknownKey(file: source, key: path + (key.string ?? "\(key)"))
+            }
+            if case .mapping(let nestedOverrides) = value, case .mapping(var nested)? = mapping[key] {
+                try merge(nestedOverrides, into: &nested, known: [], path: path + name + ".", source: source)
+                mapping[key] = .mapping(nested)
+            } else {
+                mapping[key] = value
+            }
+        }
+    }
+
+    /// Keys of optional options, absent from an encoded configuration that leaves them unset.
     static let optionalKeys: Set<String> = ["data", "width", "levelRatio", "levelBatches", "stageIterations",
                                             "stageBatches", "weightDecay"]
+
+    /// The command-line spelling of a field name: `superresFactor` → `--superres-factor`.
+    static func optionName(_ field: some StringProtocol) -> String {
+        "--" + field.map { $0.isUppercase ? "-" + $0.lowercased() : String($0) }.joined()
+    }
 }
 
 /// Errors in options and configuration files.
