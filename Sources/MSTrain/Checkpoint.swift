@@ -188,6 +188,7 @@ public enum Checkpoint {
             ("--attention", "\(saved.attention)", "\(current.attention)"),
             ("--conv", saved.conv.rawValue, current.conv.rawValue),
             ("--task", saved.task.rawValue, current.task.rawValue),
+            ("task options (taskOptions)", "\(saved.taskOptions)", "\(current.taskOptions)"),
             ("--optimizer", saved.optimizer.rawValue, current.optimizer.rawValue),
             ("--mode", saved.mode.rawValue, current.mode.rawValue),
             ("--seed", "\(saved.seed)", "\(current.seed)"),

@@ -97,6 +97,11 @@ final class CheckpointTests: XCTestCase {
         XCTAssertThrowsError(try trainer(other).resume(from: "auto")) { error in
             XCTAssertTrue("\(error)".contains("--width 8"), "\(error)")
         }
+        var otherTask = configuration("compatible")
+        otherTask.taskOptions.denoiseMaximumTime = 0.5
+        XCTAssertThrowsError(try trainer(otherTask).resume(from: "auto")) { error in
+            XCTAssertTrue("\(error)".contains("task options"), "\(error)")
+        }
         // A run directory without checkpoints: nothing to resume, the run starts at step 0.
         let fresh = try trainer(configuration("empty"))
         XCTAssertNil(try fresh.resume(from: "auto"))
