@@ -5,7 +5,8 @@ import MSTensor
 
 /// Supplies degraded examples at the data's finest mesh. Which images a step uses and every
 /// random draw of their degradation must depend only on `(seed, step, level, sample index)`,
-/// so that the estimate does not depend on how samples are split between processes.
+/// so that the estimate does not depend on how samples are split between processes. The batch
+/// carries the draws its inputs were composed from (`DegradedBatch.draws`).
 public protocol ExampleSource {
     /// Examples `samples` of the term at `level` in global step `step`, at the finest mesh,
     /// with one identifier per sample (used for dropout masks).
@@ -33,7 +34,7 @@ public struct TermLoss: Hashable, Sendable, Codable {
 ///     ĝ = Σ_{terms} (1/N_t) Σ_{s ∈ B_t} [∇ℓ(f(R^ℓ u_s), R^ℓ y_s) − ∇ℓ(f(R^{ℓ+1} u_s), R^{ℓ+1} y_s)]
 ///
 /// where the coarse half is present only for correction terms. Both halves of a correction
-/// use the same degraded sample (the coarse input is the restriction of the fine input);
+/// come from the same draws (the coarse input is the restriction of the fine input);
 /// different terms draw different samples. Gradients are *accumulated* into
 /// `model.parameters.gradients`; zeroing them is the caller's job.
 public final class MultilevelEstimator {
@@ -70,13 +71,10 @@ public final class MultilevelEstimator {
             let (batch, ids) = try source.examples(step: step, level: term.level, samples: chunk)
             let weight = Float(chunk.count) / Float(term.batchSize)
             let context = ForwardContext(training: true, seed: seed, sampleIDs: ids)
-            let fineInput = restriction(batch.input, times: term.level)
-            let fineTarget = restriction(batch.target, times: term.level)
-            result.fineLossSum += try evaluate(fineInput, fineTarget, time: batch.time, weight: weight, context: context)
-                * Double(chunk.count)
-            if term.isCorrection {
-                result.coarseLossSum += try evaluate(restriction(fineInput), restriction(fineTarget), time: batch.time,
-                                                     weight: -weight, context: context) * Double(chunk.count)
+            let (fine, coarse) = halves(of: batch, term: term)
+            result.fineLossSum += try evaluate(fine, weight: weight, context: context) * Double(chunk.count)
+            if let coarse {
+                result.coarseLossSum += try evaluate(coarse, weight: -weight, context: context) * Double(chunk.count)
             }
             result.count += chunk.count
             start = chunk.upperBound
@@ -95,13 +93,33 @@ public final class MultilevelEstimator {
         return residual ? output + input : output
     }
 
+    /// The halves of one chunk of `term` (docs/method.md section 2), both from the one set of
+    /// draws `batch.draws`. Fine half: the sample degraded from the draws at the finest mesh
+    /// (`batch.input`) and its target, restricted `ℓ` times, at the draws' noise levels.
+    /// Coarse half (corrections only), the coupling rule: the fine half restricted once more,
+    /// at the same noise levels; the draws are never re-drawn for it.
+    private func halves(of batch: DegradedBatch, term: EstimatorTerm) -> (fine: LevelExamples, coarse: LevelExamples?) {
+        let fine = LevelExamples(input: restriction(batch.input, times: term.level),
+                                 target: restriction(batch.target, times: term.level), time: batch.time)
+        guard term.isCorrection else { return (fine, nil) }
+        return (fine, LevelExamples(input: restriction(fine.input), target: restriction(fine.target), time: fine.time))
+    }
+
     /// Forward, mean squared error and backward with the loss scaled by `weight`;
     /// returns the mean loss of the chunk.
-    private func evaluate(_ input: Tensor, _ target: Tensor, time: [Float], weight: Float, context: ForwardContext) throws -> Double {
-        let (output, pullback) = try model.forward(input, time: time, context: context)
-        let prediction = residual ? output + input : output
-        let loss = MSELoss.forward(prediction: prediction, target: target)
-        pullback(MSELoss.backward(prediction: prediction, target: target, scale: weight))
+    private func evaluate(_ examples: LevelExamples, weight: Float, context: ForwardContext) throws -> Double {
+        let (output, pullback) = try model.forward(examples.input, time: examples.time, context: context)
+        let prediction = residual ? output + examples.input : output
+        let loss = MSELoss.forward(prediction: prediction, target: examples.target)
+        pullback(MSELoss.backward(prediction: prediction, target: examples.target, scale: weight))
         return loss
     }
+}
+
+/// One half of a term's chunk at its mesh: network inputs and targets `[n, C, h, w]` and the
+/// noise level the network is told per sample `[n]`.
+private struct LevelExamples {
+    var input: Tensor
+    var target: Tensor
+    var time: [Float]
 }

@@ -1,12 +1,18 @@
 import MSTensor
 
-/// One axis-aligned box of pixels that inpainting sets to 0, shared by all channels.
-struct InpaintBox: Equatable {
-    var top, left, height, width: Int
+/// One axis-aligned box of pixels that inpainting sets to 0, shared by all channels, in
+/// whole-image pixel coordinates.
+public struct InpaintBox: Hashable, Sendable {
+    public var top, left, height, width: Int
+
+    public init(top: Int, left: Int, height: Int, width: Int) {
+        (self.top, self.left, self.height, self.width) = (top, left, height, width)
+    }
 
     /// A box with each side `round(f · side)`, `f ~ U(minFraction, maxFraction)` drawn
     /// independently per axis (clamped to `1 … side`), placed uniformly so that it lies fully
-    /// inside an `imageHeight × imageWidth` image. Draw order: height, width, top, left.
+    /// inside an `imageHeight × imageWidth` image. Draw order: height, width, top, left (six
+    /// 32-bit words).
     static func draw(imageHeight: Int, imageWidth: Int, options: TaskOptions,
                      using random: inout CounterRandom) -> InpaintBox {
         func side(_ extent: Int) -> Int {
@@ -19,11 +25,22 @@ struct InpaintBox: Equatable {
         return InpaintBox(top: top, left: left, height: height, width: width)
     }
 
-    /// Sets the box to 0 in each of `channels` planes of `imageHeight × imageWidth` at `sample`.
-    func zero(in sample: UnsafeMutablePointer<Float>, channels: Int, imageHeight: Int, imageWidth: Int) {
+    /// Whether pixel `(row, column)` of the image lies in the box (the mask is 0 there).
+    public func contains(row: Int, column: Int) -> Bool {
+        (top..<(top + height)).contains(row) && (left..<(left + width)).contains(column)
+    }
+
+    /// Sets the part of the box inside `region` to 0 in each of `channels` planes of a
+    /// `[channels, region.height, region.width]` tile at `tile`.
+    func zero(in tile: UnsafeMutablePointer<Float>, channels: Int, region: ImageRegion) {
+        let rows = region.rows.clamped(to: top..<(top + height))
+        let columns = region.columns.clamped(to: left..<(left + width))
+        guard !rows.isEmpty && !columns.isEmpty else { return }
         for c in 0..<channels {
-            for y in top..<(top + height) {
-                (sample + (c * imageHeight + y) * imageWidth + left).update(repeating: 0, count: width)
+            for y in rows {
+                let offset = (c * region.height + y - region.rows.lowerBound) * region.width
+                    + columns.lowerBound - region.columns.lowerBound
+                (tile + offset).update(repeating: 0, count: columns.count)
             }
         }
     }

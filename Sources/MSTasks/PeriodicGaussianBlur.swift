@@ -30,40 +30,48 @@ public struct PeriodicGaussianBlur: Sendable {
         weights = raw.map { Float($0 / total) }
     }
 
-    /// `[N, C, H, W]` → blurred `[N, C, H, W]`.
+    /// `[N, C, H, W]` → blurred `[N, C, H, W]`: `applyValid` on the image's periodic extension
+    /// by `radius` on every side.
     public func apply(_ image: Tensor) -> Tensor {
-        let (h, w) = (image.height, image.width)
-        let planes = image.batch * image.channels
-        var out = Tensor(shape: image.shape)
+        applyValid(ImageRegion.whole(height: image.height, width: image.width).expanded(by: radius).extract(from: image))
+    }
+
+    /// The blur of a tile from the tile and its halo, no wrapping: `[N, C, h + 2r, w + 2r]` →
+    /// `[N, C, h, w]` with `out[y, x] = Σ_{i, j} w[i] · w[j] · in[y + i, x + j]`. Given the
+    /// periodic extension of an image region by `r = radius` (`ImageRegion.expanded(by:)`,
+    /// `extract(from:)`), this is bitwise the region of `apply` on the whole image: each
+    /// output sums the same products in the same order (along x first, then along y).
+    public func applyValid(_ padded: Tensor) -> Tensor {
         let r = radius
-        var paddedRow = [Float](repeating: 0, count: w + 2 * r)
-        var rows = [Float](repeating: 0, count: h * w)
-        image.withUnsafeBufferPointer { src in
+        let (h, w) = (padded.height - 2 * r, padded.width - 2 * r)
+        precondition(h > 0 && w > 0, "PeriodicGaussianBlur: \(padded.shape) is no larger than the halo \(r)")
+        let (paddedHeight, paddedWidth) = (padded.height, padded.width)
+        let planes = padded.batch * padded.channels
+        var out = Tensor(shape: [padded.batch, padded.channels, h, w])
+        var rows = [Float](repeating: 0, count: paddedHeight * w)
+        padded.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
-                paddedRow.withUnsafeMutableBufferPointer { pad in
-                    rows.withUnsafeMutableBufferPointer { tmp in
-                        weights.withUnsafeBufferPointer { wk in
-                            for plane in 0..<planes {
-                                let input = src.baseAddress! + plane * h * w
-                                let output = dst.baseAddress! + plane * h * w
-                                // Along x: pad each row periodically, then correlate.
-                                for y in 0..<h {
-                                    let row = input + y * w
-                                    for j in 0..<(w + 2 * r) { pad[j] = row[periodic(j - r, w)] }
-                                    let blurred = tmp.baseAddress! + y * w
-                                    for x in 0..<w { blurred[x] = 0 }
-                                    for k in 0...(2 * r) {
-                                        let weight = wk[k], shifted = pad.baseAddress! + k
-                                        for x in 0..<w { blurred[x] += weight * shifted[x] }
-                                    }
+                rows.withUnsafeMutableBufferPointer { tmp in
+                    weights.withUnsafeBufferPointer { wk in
+                        for plane in 0..<planes {
+                            let input = src.baseAddress! + plane * paddedHeight * paddedWidth
+                            let output = dst.baseAddress! + plane * h * w
+                            // Along x: every padded row, the halo columns consumed.
+                            for y in 0..<paddedHeight {
+                                let row = input + y * paddedWidth
+                                let blurred = tmp.baseAddress! + y * w
+                                for x in 0..<w { blurred[x] = 0 }
+                                for k in 0...(2 * r) {
+                                    let weight = wk[k], shifted = row + k
+                                    for x in 0..<w { blurred[x] += weight * shifted[x] }
                                 }
-                                // Along y: whole rows at a time.
-                                for y in 0..<h {
-                                    let blurred = output + y * w
-                                    for k in 0...(2 * r) {
-                                        let weight = wk[k], source = tmp.baseAddress! + periodic(y + k - r, h) * w
-                                        for x in 0..<w { blurred[x] += weight * source[x] }
-                                    }
+                            }
+                            // Along y: whole rows at a time, the halo rows consumed.
+                            for y in 0..<h {
+                                let blurred = output + y * w
+                                for k in 0...(2 * r) {
+                                    let weight = wk[k], source = tmp.baseAddress! + (y + k) * w
+                                    for x in 0..<w { blurred[x] += weight * source[x] }
                                 }
                             }
                         }
@@ -73,10 +81,4 @@ public struct PeriodicGaussianBlur: Sendable {
         }
         return out
     }
-}
-
-/// `i mod n` in `0..<n` for any integer `i`.
-@inline(__always) private func periodic(_ i: Int, _ n: Int) -> Int {
-    let m = i % n
-    return m < 0 ? m + n : m
 }

@@ -4,11 +4,13 @@ import MSTensor
 /// A restoration task: turns clean images into (input, target, time) examples at the finest
 /// mesh (docs/method.md section 6). Images are `[N, C, H, W]` in [−1, 1].
 ///
-/// Reproducibility: sample `b`'s random draws (noise level `t`, box positions, noise `z`) come
-/// only from `CounterRandom(seed: seed, stream: streams[b])`, in that order, never from `b`
-/// itself; so the same `(seed, stream)` gives bitwise the same degraded sample in any batch,
-/// at any position, on any process (docs/method.md sections 2 and 8). Coarse levels restrict the
-/// degraded fine input; they are never re-degraded.
+/// Degrading is two steps. `draws` makes everything random about a sample (noise level `t`,
+/// inpainting boxes, noise field `z`), a pure function of `(seed, stream)` and the image size,
+/// never of the sample's batch position; so the same `(seed, stream)` gives bitwise the same
+/// degraded sample in any batch, at any position, on any process (docs/method.md sections 2
+/// and 8). `compose` builds the degraded image over any region of the whole image from the
+/// clean pixels and the draws; a tile gets bitwise the values of the whole-image degradation.
+/// Coarse levels restrict the degraded fine input; they are never re-degraded.
 public struct RestorationTask: Sendable {
     public let kind: TaskKind
     public let options: TaskOptions
@@ -20,77 +22,148 @@ public struct RestorationTask: Sendable {
 
     /// Degrades `clean` `[N, C, H, W]`; `streams` holds one RNG stream per sample `[N]`.
     ///
-    /// - denoise: `input = t·x + (1−t)·z`, `t ~ U(0, 1)`, `z ~ N(0, I)`.
+    /// - denoise: `input = t·x + (1−t)·z`, `t ~ U(denoiseMinimumTime, denoiseMaximumTime)`,
+    ///   `z ~ N(0, I)`.
     /// - deblur: `input = (1−t)·(k_σ * x) + t·z`, `t ~ deblurNoiseLevel·U(0, 1)`,
     ///   `σ = options.blurSigma(height: H)`.
     /// - inpaint: `input = mask·x + t·z`, `mask` 0 inside `inpaintBoxes` random boxes,
     ///   `t ~ inpaintNoiseLevel·U(0, 1)`.
-    /// - superres: `input = upsampleBilinear(restrictAverage(x))`, `t = 0`; needs even H and W.
+    /// - superres: `input = P^k(R^k x)`, `t = 0`, `k = log2(superresFactor)`, where `R` is the
+    ///   2×2 average (`Resample.restrictAverage`) and `P` the ×2 bilinear interpolation with
+    ///   clamped edges (`Resample.upsampleBilinear`); needs H and W divisible by the factor.
     ///
     /// The target is always `x`.
     public func degrade(_ clean: Tensor, seed: UInt64, streams: [UInt64]) -> DegradedBatch {
         precondition(clean.rank == 4, "Task.degrade: expected [N, C, H, W], got \(clean.shape)")
         precondition(streams.count == clean.batch,
                      "Task.degrade: \(streams.count) streams for a batch of \(clean.batch)")
-        var random = streams.map { CounterRandom(seed: seed, stream: $0) }
+        let draws = streams.map {
+            self.draws(seed: seed, stream: $0, channels: clean.channels, height: clean.height, width: clean.width)
+        }
+        return degrade(clean, draws: draws)
+    }
+
+    /// Degrades `clean` `[N, C, H, W]` with the given draws `[N]`: `compose` over the whole
+    /// image, sample by sample.
+    public func degrade(_ clean: Tensor, draws: [SampleDraws]) -> DegradedBatch {
+        precondition(draws.count == clean.batch, "Task.degrade: \(draws.count) draws for a batch of \(clean.batch)")
+        let whole = ImageRegion.whole(height: clean.height, width: clean.width)
+        let inputs = draws.indices.map { b in
+            compose(image: clean.batchSlice(b..<(b + 1)), draws: draws[b], region: whole)
+        }
+        return DegradedBatch(input: Tensor.stackBatch(inputs), target: clean, draws: draws)
+    }
+
+    /// The draws of one sample of a `channels × height × width` image, from
+    /// `CounterRandom(seed: seed, stream: stream)`: `t` first, then (inpainting) the boxes;
+    /// the noise field starts at the next word.
+    public func draws(seed: UInt64, stream: UInt64, channels: Int, height: Int, width: Int) -> SampleDraws {
+        var random = CounterRandom(seed: seed, stream: stream)
+        let time: Float
+        switch kind {
+        case .denoise: time = random.uniform(options.denoiseMinimumTime, options.denoiseMaximumTime)
+        case .deblur: time = options.deblurNoiseLevel * random.uniform()
+        case .inpaint: time = options.inpaintNoiseLevel * random.uniform()
+        case .superres: time = 0
+        }
+        let boxCount = kind == .inpaint ? options.inpaintBoxes : 0
+        let boxes = (0..<boxCount).map { _ in
+            InpaintBox.draw(imageHeight: height, imageWidth: width, options: options, using: &random)
+        }
+        let noise = NoiseField(seed: seed, stream: stream, firstWord: random.wordOffset,
+                               channels: channels, height: height, width: width)
+        return SampleDraws(time: time, boxes: boxes, noise: noise)
+    }
+
+    /// The clean pixels `compose` needs for `region` (inside a `height × width` image), read
+    /// periodically where they leave the image (`ImageRegion.extract(from:)`):
+    /// - denoise, inpaint: `region` itself;
+    /// - deblur: `region` grown by the blur radius `⌈4σ⌉` on every side (a periodic halo);
+    /// - superres: `region` grown by `3·superresFactor` on every side, widened to multiples of
+    ///   the factor and clipped to the image (enough that the edge clamping of the
+    ///   interpolation only acts at the image border).
+    public func sourceRegion(for region: ImageRegion, height: Int, width: Int) -> ImageRegion {
+        precondition(region.isInside(height: height, width: width) && region.height > 0 && region.width > 0,
+                     "Task.sourceRegion: region \(region) is empty or outside the \(height)×\(width) image")
+        switch kind {
+        case .denoise, .inpaint:
+            return region
+        case .deblur:
+            return region.expanded(by: blur(height: height).radius)
+        case .superres:
+            let factor = superresFactor(height: height, width: width)
+            func grown(_ range: Range<Int>, _ extent: Int) -> Range<Int> {
+                let lower = max(range.lowerBound - 3 * factor, 0) / factor * factor
+                let upper = min((range.upperBound + 3 * factor + factor - 1) / factor * factor, extent)
+                return lower..<upper
+            }
+            return ImageRegion(rows: grown(region.rows, height), columns: grown(region.columns, width))
+        }
+    }
+
+    /// The degraded input over `region` of the whole image, `[1, C, region.height, region.width]`,
+    /// from `image`, the whole clean sample `[1, C, H, W]`.
+    public func compose(image: Tensor, draws: SampleDraws, region: ImageRegion) -> Tensor {
+        let source = sourceRegion(for: region, height: image.height, width: image.width)
+        return compose(source: source.extract(from: image), draws: draws, region: region)
+    }
+
+    /// The degraded input over `region` of the whole image, `[1, C, region.height, region.width]`,
+    /// from `source`, the clean pixels over `sourceRegion(for: region, …)`
+    /// `[1, C, source height, source width]` (for a tile: the tile with its halo). The formulas
+    /// of `degrade`, with the mask and `z` evaluated at whole-image pixel coordinates; bitwise
+    /// the region of the whole-image degradation.
+    public func compose(source: Tensor, draws: SampleDraws, region: ImageRegion) -> Tensor {
+        let (height, width) = (draws.noise.height, draws.noise.width)
+        let sourceRegion = self.sourceRegion(for: region, height: height, width: width)
+        precondition(source.batch == 1 && source.channels == draws.noise.channels
+                     && source.height == sourceRegion.height && source.width == sourceRegion.width,
+                     "Task.compose: source \(source.shape) does not cover \(sourceRegion) of a "
+                     + "[\(draws.noise.channels), \(height), \(width)] image")
+        let t = draws.time
         switch kind {
         case .denoise:
-            let time = drawTimes(noiseLevel: 1, using: &random)
-            let input = mixWithNoise(signal: clean, time: time, using: &random) { t in (t, 1 - t) }
-            return DegradedBatch(input: input, target: clean, time: time)
+            return mix(signal: source, noise: draws.noise.values(in: region), signalWeight: t, noiseWeight: 1 - t)
         case .deblur:
-            let time = drawTimes(noiseLevel: options.deblurNoiseLevel, using: &random)
-            let blurred = PeriodicGaussianBlur(sigma: options.blurSigma(height: clean.height)).apply(clean)
-            let input = mixWithNoise(signal: blurred, time: time, using: &random) { t in (1 - t, t) }
-            return DegradedBatch(input: input, target: clean, time: time)
+            let blurred = blur(height: height).applyValid(source)
+            return mix(signal: blurred, noise: draws.noise.values(in: region), signalWeight: 1 - t, noiseWeight: t)
         case .inpaint:
-            let time = drawTimes(noiseLevel: options.inpaintNoiseLevel, using: &random)
-            let masked = zeroRandomBoxes(in: clean, using: &random)
-            let input = mixWithNoise(signal: masked, time: time, using: &random) { t in (1, t) }
-            return DegradedBatch(input: input, target: clean, time: time)
-        case .superres:
-            precondition(clean.height % 2 == 0 && clean.width % 2 == 0,
-                         "Task.degrade: superres needs even H and W, got \(clean.shape)")
-            let input = Resample.upsampleBilinear(Resample.restrictAverage(clean))
-            return DegradedBatch(input: input, target: clean, time: [Float](repeating: 0, count: clean.batch))
-        }
-    }
-
-    /// First draw of every sample: `t_b = noiseLevel·U(0, 1)`.
-    private func drawTimes(noiseLevel: Float, using random: inout [CounterRandom]) -> [Float] {
-        random.indices.map { noiseLevel * random[$0].uniform() }
-    }
-
-    /// `image` with `options.inpaintBoxes` boxes of sample `b` zeroed, drawn from `random[b]`.
-    private func zeroRandomBoxes(in image: Tensor, using random: inout [CounterRandom]) -> Tensor {
-        var masked = image
-        let (channels, h, w) = (image.channels, image.height, image.width)
-        masked.withUnsafeMutableBufferPointer { m in
-            for b in random.indices {
-                for _ in 0..<options.inpaintBoxes {
-                    InpaintBox.draw(imageHeight: h, imageWidth: w, options: options, using: &random[b])
-                        .zero(in: m.baseAddress! + b * channels * h * w, channels: channels, imageHeight: h, imageWidth: w)
-                }
+            var masked = source
+            masked.withUnsafeMutableBufferPointer { m in
+                for box in draws.boxes { box.zero(in: m.baseAddress!, channels: source.channels, region: region) }
             }
+            return mix(signal: masked, noise: draws.noise.values(in: region), signalWeight: 1, noiseWeight: t)
+        case .superres:
+            let levels = superresFactor(height: height, width: width).trailingZeroBitCount
+            var image = source
+            for _ in 0..<levels { image = Resample.restrictAverage(image) }
+            for _ in 0..<levels { image = Resample.upsampleBilinear(image) }
+            let offset = region.shifted(rows: -sourceRegion.rows.lowerBound, columns: -sourceRegion.columns.lowerBound)
+            return offset.extract(from: image)
         }
-        return masked
     }
 
-    /// `a·signal + c·z` per sample `b`, with `(a, c) = weights(time[b])` and `z ~ N(0, I)` drawn
-    /// from `random[b]`.
-    private func mixWithNoise(signal: Tensor, time: [Float], using random: inout [CounterRandom],
-                              weights: (Float) -> (signal: Float, noise: Float)) -> Tensor {
-        var input = Tensor(shape: signal.shape)
-        let perSample = signal.count / max(signal.batch, 1)
+    /// The PSF for an image of `height` rows.
+    private func blur(height: Int) -> PeriodicGaussianBlur {
+        PeriodicGaussianBlur(sigma: options.blurSigma(height: height))
+    }
+
+    /// `options.superresFactor`, checked against the image size.
+    private func superresFactor(height: Int, width: Int) -> Int {
+        let factor = options.superresFactor
+        precondition(factor >= 2 && factor & (factor - 1) == 0,
+                     "Task: superresFactor must be a power of two >= 2, got \(factor)")
+        precondition(height % factor == 0 && width % factor == 0,
+                     "Task: superres with factor \(factor) needs H and W divisible by \(factor), got \(height)×\(width)")
+        return factor
+    }
+
+    /// `a·signal + c·z` elementwise (same shapes).
+    private func mix(signal: Tensor, noise: Tensor, signalWeight a: Float, noiseWeight c: Float) -> Tensor {
+        var input = noise
         signal.withUnsafeBufferPointer { s in
-            input.withUnsafeMutableBufferPointer { out in
-                for b in random.indices {
-                    let clean = s.baseAddress! + b * perSample
-                    let noisy = UnsafeMutableBufferPointer(rebasing: out[(b * perSample)..<((b + 1) * perSample)])
-                    random[b].fillNormal(noisy)
-                    let (a, c) = weights(time[b])
-                    for i in 0..<perSample { noisy[i] = a * clean[i] + c * noisy[i] }
-                }
+            input.withUnsafeMutableBufferPointer { z in
+                for i in 0..<z.count { z[i] = a * s[i] + c * z[i] }
             }
         }
         return input

@@ -10,7 +10,8 @@ public struct TaskOptions: Hashable, Sendable, Codable {
     /// Upper end of the denoising noise level.
     public var denoiseMaximumTime: Float = 1
     /// Super-resolution factor (a power of two ≥ 2): the input is the image restricted by
-    /// 2×2 averaging `log2(factor)` times and interpolated back to the full size.
+    /// 2×2 averaging `log2(factor)` times and interpolated back to the full size by as many ×2
+    /// bilinear steps (`RestorationTask.degrade`); H and W must be divisible by the factor.
     public var superresFactor: Int = 2
     /// Std of the Gaussian PSF in pixels at a `blurReferenceSize`-pixel image.
     public var blurSigmaPixels: Float = 3

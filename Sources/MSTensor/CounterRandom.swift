@@ -110,20 +110,64 @@ public struct CounterRandom: RandomNumberGenerator, Sendable {
         return Float((-2.0 * _logD(u1)).squareRoot() * _cosD(2.0 * Double.pi * u2))
     }
 
+    /// Index of the next 32-bit word of the stream: word `k` is lane `k mod 4` of block `k / 4`.
+    public var wordOffset: UInt64 { position &* 4 &- UInt64(4 - used) }
+
+    /// Skips `count` 32-bit words, as if `next32()` had been called `count` times.
+    public mutating func skip(words count: UInt64) {
+        let target = wordOffset &+ count
+        position = target / 4
+        used = 4
+        if target % 4 != 0 {
+            block = block(at: position)
+            position &+= 1
+            used = Int(target % 4)
+        }
+    }
+
     /// Fills `buffer` with normal draws of standard deviation `scale`: Box–Muller in Float
     /// with both outputs of each pair of uniforms used (`r·cos θ`, `r·sin θ`), two 32-bit draws
     /// per two values. The radius is bounded by the 24-bit uniform at about 5.9σ.
+    /// Equivalent to `normals(into: buffer, first: 0, wordOffset: wordOffset, scale: scale)`
+    /// followed by skipping the `2·⌈n/2⌉` words it read.
     public mutating func fillNormal(_ buffer: UnsafeMutableBufferPointer<Float>, scale: Float = 1) {
+        normals(into: buffer, first: 0, wordOffset: wordOffset, scale: scale)
+        skip(words: 2 * UInt64((buffer.count + 1) / 2))
+    }
+
+    /// Elements `first ..< first + buffer.count` of the normal sequence that `fillNormal` writes
+    /// when it starts at word `start` of this stream, without advancing: element `f` belongs to
+    /// pair `p = ⌊f/2⌋`, made of words `start + 2p` (radius `r = scale·√(−2 ln u₁)`,
+    /// `u₁ = (w >> 8 + ½)/2²⁴`) and `start + 2p + 1` (angle `θ = 2π·(w >> 8)/2²⁴`), and is
+    /// `r·cos θ` for even `f`, `r·sin θ` for odd `f`. So any run of the sequence is bitwise
+    /// the same whether it is filled alone or as part of a longer fill. One Philox block is
+    /// computed per 4 consecutive words.
+    public func normals(into buffer: UnsafeMutableBufferPointer<Float>, first: Int, wordOffset start: UInt64,
+                        scale: Float = 1) {
+        precondition(first >= 0, "normals: negative first element \(first)")
         let n = buffer.count
-        var i = 0
+        var cachedIndex = UInt64.max, cached = SIMD4<UInt32>.zero
+        var i = 0, f = first
         while i < n {
-            let u1 = (Float(next32() >> 8) + 0.5) * (1.0 / 16_777_216.0)   // (0, 1)
-            let u2 = Float(next32() >> 8) * (1.0 / 16_777_216.0)
+            let w = start &+ 2 &* UInt64(f / 2)
+            if w / 4 != cachedIndex { cachedIndex = w / 4; cached = block(at: cachedIndex) }
+            let w0 = cached[Int(w % 4)]
+            if (w &+ 1) / 4 != cachedIndex { cachedIndex = (w &+ 1) / 4; cached = block(at: cachedIndex) }
+            let w1 = cached[Int((w &+ 1) % 4)]
+            let u1 = (Float(w0 >> 8) + 0.5) * (1.0 / 16_777_216.0)   // (0, 1)
+            let u2 = Float(w1 >> 8) * (1.0 / 16_777_216.0)
             let radius = scale * (-2 * _logF(u1)).squareRoot()
             let angle = 2 * Float.pi * u2
-            buffer[i] = radius * _cosF(angle)
-            if i + 1 < n { buffer[i + 1] = radius * _sinF(angle) }
-            i += 2
+            if f % 2 == 0 {
+                buffer[i] = radius * _cosF(angle)
+                if i + 1 < n { buffer[i + 1] = radius * _sinF(angle) }
+                i += 2
+                f += 2
+            } else {
+                buffer[i] = radius * _sinF(angle)
+                i += 1
+                f += 1
+            }
         }
     }
 }

@@ -6,9 +6,10 @@ import MSTensor
 /// Training examples drawn from a dataset split and degraded by a task.
 ///
 /// Sample `s` of the term at `level` in step `step` has the stream id
-/// `stream(step, level, s)`; the image index (drawn with replacement) and every draw of its
-/// degradation come from `(seed, stream id)` alone, so any process can produce any sample
-/// and the estimate does not depend on how samples are split across processes.
+/// `SampleStream.training(step: step, level: level, sample: s)`; the image index (drawn with
+/// replacement) and every draw of its degradation come from `(seed, stream id)` alone, so any
+/// process can produce any sample and the estimate does not depend on how samples are split
+/// across processes.
 public final class DatasetExampleSource: ExampleSource {
     public let dataset: ImageDataset
     public let task: RestorationTask
@@ -20,13 +21,8 @@ public final class DatasetExampleSource: ExampleSource {
         self.seed = seed
     }
 
-    /// The stream id of one sample.
-    public static func streamID(step: Int, level: Int, sample: Int) -> UInt64 {
-        CounterRandom.stream([UInt64(step), UInt64(level), UInt64(sample)])
-    }
-
     public func examples(step: Int, level: Int, samples: Range<Int>) throws -> (batch: DegradedBatch, sampleIDs: [UInt64]) {
-        let ids = samples.map { DatasetExampleSource.streamID(step: step, level: level, sample: $0) }
+        let ids = samples.map { SampleStream.training(step: step, level: level, sample: $0) }
         let indices = ids.map { id -> Int in
             var random = CounterRandom(seed: seed, indices: id, 0x1A6E)   // image choice
             return random.index(below: dataset.count)

@@ -24,7 +24,7 @@ public final class Validator {
     /// Takes the first `count` images of `dataset` (fewer if the split is smaller).
     public init(dataset: ImageDataset, task: RestorationTask, count: Int, seed: UInt64, chunk: Int = 8) throws {
         let indices = Array(0..<min(count, dataset.count))
-        let streams = indices.map { CounterRandom.stream([0x7A11D, UInt64($0)]) }
+        let streams = indices.map(SampleStream.validation(index:))
         batch = task.degrade(try dataset.samples(indices), seed: seed, streams: streams)
         inputMetrics = Validator.metrics(batch.input, batch.target)
         self.chunk = chunk

@@ -96,6 +96,22 @@ final class EstimatorTests: XCTestCase {
         }
     }
 
+    /// Both halves of a correction come from the one set of draws the source made: the fine
+    /// input is the task's composition of the clean images with those draws, the coarse input
+    /// its restriction, and both are told the draws' noise levels.
+    func testBothHalvesOfACorrectionComeFromTheSourcesDraws() throws {
+        let spy = SpyModel(try tinyModel())
+        let task = RestorationTask(kind: .inpaint)
+        let source = PoolSource(images: smoothImages(count: 4, size: 16, seed: 3), task: task, seed: 6)
+        let estimator = MultilevelEstimator(model: spy, restriction: .average, microBatch: 64)
+        _ = try estimator.estimate(plan: .multilevel(batches: [3, 2]), step: 5, source: source)
+        let (batch, ids) = try source.examples(step: 5, level: 0, samples: 0..<3)
+        XCTAssertEqual(batch.draws, ids.map { task.draws(seed: 6, stream: $0, channels: 3, height: 16, width: 16) })
+        XCTAssertEqual(batch.time, batch.draws.map(\.time))
+        XCTAssertEqual(spy.inputs[0], task.degrade(batch.target, draws: batch.draws).input)
+        XCTAssertEqual(spy.inputs[1], Restriction.average(spy.inputs[0]))
+    }
+
     /// E[ĝ] = E[g_0]: averaged over many steps, the MGE estimate converges to the exact fine-mesh
     /// gradient of the data distribution (a pool of images with a deterministic degradation, so
     /// the expectation is one full pass). Deviations are judged against the measured standard
