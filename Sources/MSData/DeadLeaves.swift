@@ -15,7 +15,7 @@ import MSTensor
 /// pixel that holds its centre (so no disc is invisible). Edges are sharp (no anti-aliasing).
 ///
 /// Sample `i` of a split depends only on `(seed, split, i)`: its draws come from
-/// `CounterRandom(seed: seed, indices: streamTag, split.streamIndex, i)`.
+/// `CounterRandom(seed: seed, indices: StreamSalt.deadLeaves, split.streamIndex, i)`.
 public struct DeadLeaves: Sendable, Equatable {
     /// Where the fine-scale content comes from.
     public enum Regime: Sendable, Equatable, CustomStringConvertible {
@@ -43,9 +43,6 @@ public struct DeadLeaves: Sendable, Equatable {
     public let regime: Regime
     /// Cap on discs per image.
     public let maxDiscs: Int
-
-    /// Mixed into every sample's random stream so that other users of the same seed differ.
-    public static let streamTag: UInt64 = 0xDEAD_1EAF
 
     /// Checks the options.
     /// - Parameter maxRadius: default `size / 2`.
@@ -77,7 +74,7 @@ public struct DeadLeaves: Sendable, Equatable {
 
     /// Sample `index` of `split`: `[C, size, size]` values in [0, 1].
     public func image(split: Split, index: Int) -> [Float] {
-        var rng = CounterRandom(seed: seed, indices: DeadLeaves.streamTag, split.streamIndex, UInt64(index))
+        var rng = CounterRandom(seed: seed, indices: StreamSalt.deadLeaves, split.streamIndex, UInt64(index))
         switch regime {
         case .native:
             return rasterise(side: size, scale: 1, rng: &rng)

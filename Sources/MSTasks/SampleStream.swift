@@ -9,8 +9,8 @@ public enum SampleStream {
         CounterRandom.stream([UInt64(step), UInt64(level), UInt64(sample)])
     }
 
-    /// Validation image `index`, the same at every evaluation of a run: `stream(0x7A11D, index)`.
+    /// Validation image `index`, the same at every evaluation of a run: `stream(StreamSalt.validation, index)`.
     public static func validation(index: Int) -> UInt64 {
-        CounterRandom.stream([0x7A11D, UInt64(index)])
+        CounterRandom.stream([StreamSalt.validation, UInt64(index)])
     }
 }

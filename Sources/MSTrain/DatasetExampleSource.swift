@@ -24,7 +24,7 @@ public final class DatasetExampleSource: ExampleSource {
     public func examples(step: Int, level: Int, samples: Range<Int>) throws -> (batch: DegradedBatch, sampleIDs: [UInt64]) {
         let ids = samples.map { SampleStream.training(step: step, level: level, sample: $0) }
         let indices = ids.map { id -> Int in
-            var random = CounterRandom(seed: seed, indices: id, 0x1A6E)   // image choice
+            var random = CounterRandom(seed: seed, indices: id, StreamSalt.imageChoice)
             return random.index(below: dataset.count)
         }
         let clean = try dataset.samples(indices)

@@ -93,7 +93,7 @@ public struct MeshConvergence {
     /// peak of about 0.5, with `a_k`, `φ_k` drawn from the seed.
     public func field(side n: Int) -> Tensor {
         let channels = model.imageChannels, band = 3
-        var random = CounterRandom(seed: seed, indices: 0x6669_656c_64)
+        var random = CounterRandom(seed: seed, indices: StreamSalt.meshConvergenceField)
         var modes: [(c: Int, kx: Double, ky: Double, amplitude: Double, phase: Double)] = []
         for c in 0..<channels {
             for kx in -band...band {
@@ -120,7 +120,7 @@ public struct MeshConvergence {
         let finest = meshes.last!
         let scale = model == .whiteNoise ? noise * Float(finest) / Float(meshes[0]) : noise
         var draw = Tensor(shape: [samples, self.model.imageChannels, finest, finest])
-        var random = CounterRandom(seed: seed, indices: 0x6e6f_6973_65)
+        var random = CounterRandom(seed: seed, indices: StreamSalt.meshConvergenceNoise)
         draw.withUnsafeMutableBufferPointer { random.fillNormal($0, scale: scale) }
         var n = finest
         while n > side {
@@ -136,7 +136,7 @@ public struct MeshConvergence {
         var values = store.snapshotValues()
         for slot in store.slots where slot.shape.count >= 2 && values[slot.range].allSatisfy({ $0 == 0 }) {
             let bound = 1 / Float(slot.count / slot.shape[0]).squareRoot()
-            var random = CounterRandom(seed: store.seed, indices: 0x7a65_726f, UInt64(slot.offset))
+            var random = CounterRandom(seed: store.seed, indices: StreamSalt.meshConvergenceWeights, UInt64(slot.offset))
             for i in slot.range { values[i] = random.uniform(-bound, bound) }
         }
         store.load(values: values)
