@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # MPI tests: runs mstrain-mpi-check (Tests/MPITests) under mpirun with 1 to 4 ranks and checks
-# that collectives give the right results, that a stalled collective, an abort and an MPI
+# that collectives, groups and neighbour exchanges give the right results, that a stalled collective, an abort and an MPI
 # error on one rank each end the whole job (non-zero, no hang) with a message naming the
 # cause; then mstrain-mpi-training-check (Tests/MPITrainingTests): the gradient of one step
 # on 1–4 ranks and 20 training steps on 2 ranks equal a single process's. Every run is
@@ -68,6 +68,7 @@ scenario_args=()
 for ranks in 1 2 3 4; do
     # The watchdog is on (generous timeout) so that its bookkeeping runs around every collective.
     run_case "collectives and level plan" "$ranks" collectives 30
+    run_case "groups and neighbour exchanges" "$ranks" groups 30
     # A stall needs a rank that waits for another; with one rank nothing can wait.
     if [ "$ranks" -gt 1 ]; then
         run_case "stall watchdog" "$ranks" stall 1 "stalled for" "s in MPI_Allreduce (step 3)"

@@ -12,5 +12,7 @@ static inline MPI_Op mstrain_mpi_max(void) { return MPI_MAX; }
 static inline MPI_Op mstrain_mpi_min(void) { return MPI_MIN; }
 static inline MPI_Op mstrain_mpi_bxor(void) { return MPI_BXOR; }
 static inline void *mstrain_mpi_in_place(void) { return MPI_IN_PLACE; }
+static inline MPI_Status *mstrain_mpi_status_ignore(void) { return MPI_STATUS_IGNORE; }
+static inline int mstrain_mpi_proc_null(void) { return MPI_PROC_NULL; }
 static inline MPI_Errhandler mstrain_mpi_errors_return(void) { return MPI_ERRORS_RETURN; }
 #endif

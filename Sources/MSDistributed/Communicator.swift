@@ -1,4 +1,4 @@
-/// The collective operations a training step needs, over flat contiguous buffers.
+/// The collective and neighbour operations a training step needs, over flat contiguous buffers.
 ///
 /// This is the whole boundary between training and distribution: it knows buffers and
 /// ranks, nothing about layers or models. Every rank must call the same collectives in the
@@ -22,6 +22,16 @@ public protocol Communicator: AnyObject {
     func broadcast<Element: CommunicatorScalar>(_ buffer: UnsafeMutableBufferPointer<Element>, root: Int)
     /// Returns on each rank once every rank has called it.
     func barrier()
+    /// Splits the ranks into groups, one per distinct `color`, and returns this rank's group
+    /// as a communicator whose ranks are ordered by `key`, then by rank here. Collective: every
+    /// rank calls it. The group's `finalize()` releases it (before this communicator's).
+    func split(color: Int, key: Int) -> any Communicator
+    /// Sends `send` to rank `destination` and receives `receive` from rank `source` in one
+    /// call that cannot deadlock against the partners' matching calls; a nil partner means
+    /// nothing is sent or received on that side. The partners must pass the same `tag`, and
+    /// the receiving rank a buffer of the sent length.
+    func exchange<Element: CommunicatorScalar>(send: UnsafeBufferPointer<Element>, to destination: Int?,
+                                               receive: UnsafeMutableBufferPointer<Element>, from source: Int?, tag: Int)
     /// Prints `rank R: message` to standard error and ends every process of the job with
     /// exit status `code`.
     func abort(message: String, code: Int32) -> Never

@@ -18,6 +18,8 @@ public final class MPICommunicator: Communicator {
     public var step = 0
     /// The MPI communicator every call of this instance runs over.
     private let handle: MPI_Comm
+    /// Whether `handle` is a group made by `split` (freed by `finalize`) rather than the job's.
+    private let isGroup: Bool
     private let watchdog: StallWatchdog?
     private var isFinalized = false
 
@@ -46,10 +48,24 @@ public final class MPICommunicator: Communicator {
         Self.check(MPI_Comm_size(handle, &size), "MPI_Comm_size", rank: Int(rank))
         self.rank = Int(rank)
         self.size = Int(size)
+        isGroup = false
         let abortingRank = self.rank
         watchdog = stallTimeout.map { timeout in
             StallWatchdog(timeout: timeout) { message in Self.abortJob(rank: abortingRank, message: message, code: 1) }
         }
+    }
+
+    /// A group of the ranks of a parent communicator, sharing its watchdog.
+    private init(group: MPI_Comm, watchdog: StallWatchdog?, parentRank: Int) {
+        handle = group
+        isGroup = true
+        self.watchdog = watchdog
+        Self.check(MPI_Comm_set_errhandler(group, mstrain_mpi_errors_return()), "MPI_Comm_set_errhandler", rank: parentRank)
+        var rank: Int32 = 0, size: Int32 = 0
+        Self.check(MPI_Comm_rank(group, &rank), "MPI_Comm_rank", rank: parentRank)
+        Self.check(MPI_Comm_size(group, &size), "MPI_Comm_size", rank: parentRank)
+        self.rank = Int(rank)
+        self.size = Int(size)
     }
 
     public func allreduce<Element: CommunicatorScalar>(_ buffer: UnsafeMutableBufferPointer<Element>, op: ReduceOperation) {
@@ -75,14 +91,40 @@ public final class MPICommunicator: Communicator {
         collective("MPI_Barrier") { MPI_Barrier(handle) }
     }
 
+    public func split(color: Int, key: Int) -> any Communicator {
+        var group: MPI_Comm?
+        collective("MPI_Comm_split") { MPI_Comm_split(handle, Int32(clamping: color), Int32(clamping: key), &group) }
+        return MPICommunicator(group: group!, watchdog: watchdog, parentRank: rank)
+    }
+
+    /// `MPI_Sendrecv`; a nil partner is `MPI_PROC_NULL`. Partners outside `0..<size` are
+    /// reported by MPI and abort the job naming the call.
+    public func exchange<Element: CommunicatorScalar>(send: UnsafeBufferPointer<Element>, to destination: Int?,
+                                                      receive: UnsafeMutableBufferPointer<Element>, from source: Int?, tag: Int) {
+        let type = Self.datatype(Element.scalarKind)
+        let (sendCount, receiveCount) = (Self.mpiCount(send.count), Self.mpiCount(receive.count))
+        let none = mstrain_mpi_proc_null()
+        collective("MPI_Sendrecv") {
+            MPI_Sendrecv(send.baseAddress, sendCount, type, destination.map { Int32(clamping: $0) } ?? none, Int32(clamping: tag),
+                         receive.baseAddress, receiveCount, type, source.map { Int32(clamping: $0) } ?? none, Int32(clamping: tag),
+                         handle, mstrain_mpi_status_ignore())
+        }
+    }
+
     public func abort(message: String, code: Int32) -> Never {
         Self.abortJob(rank: rank, message: message, code: code)
     }
 
-    /// Stops the watchdog and calls `MPI_Finalize` (once; later calls do nothing).
+    /// For a group, `MPI_Comm_free`; for the job, stops the watchdog and calls `MPI_Finalize`
+    /// (once; later calls do nothing).
     public func finalize() {
         guard !isFinalized else { return }
         isFinalized = true
+        if isGroup {
+            var freed: MPI_Comm? = handle
+            check(MPI_Comm_free(&freed), "MPI_Comm_free")
+            return
+        }
         watchdog?.stop()
         var finalized: Int32 = 0
         check(MPI_Finalized(&finalized), "MPI_Finalized")

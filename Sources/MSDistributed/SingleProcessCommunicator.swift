@@ -18,6 +18,18 @@ public final class SingleProcessCommunicator: Communicator {
 
     public func barrier() {}
 
+    public func split(color: Int, key: Int) -> any Communicator { SingleProcessCommunicator() }
+
+    /// The only partner is rank 0 itself: `send` is copied into `receive`.
+    public func exchange<Element: CommunicatorScalar>(send: UnsafeBufferPointer<Element>, to destination: Int?,
+                                                      receive: UnsafeMutableBufferPointer<Element>, from source: Int?, tag: Int) {
+        precondition(destination ?? 0 == 0 && source ?? 0 == 0, "exchange: partner outside 0..<1")
+        precondition((destination == nil) == (source == nil), "exchange: a message to itself must also be received")
+        guard destination != nil else { return }
+        precondition(send.count == receive.count, "exchange: \(send.count) elements sent, \(receive.count) expected")
+        _ = receive.update(fromContentsOf: send)
+    }
+
     public func abort(message: String, code: Int32) -> Never {
         StandardError.write("rank 0: \(message)")
         exit(code)

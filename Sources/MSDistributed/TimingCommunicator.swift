@@ -36,6 +36,12 @@ public final class TimingCommunicator: Communicator {
     }
 
     public func barrier() { base.barrier() }
+    /// The group is not timed.
+    public func split(color: Int, key: Int) -> any Communicator { base.split(color: color, key: key) }
+    public func exchange<Element: CommunicatorScalar>(send: UnsafeBufferPointer<Element>, to destination: Int?,
+                                                      receive: UnsafeMutableBufferPointer<Element>, from source: Int?, tag: Int) {
+        base.exchange(send: send, to: destination, receive: receive, from: source, tag: tag)
+    }
     public func abort(message: String, code: Int32) -> Never { base.abort(message: message, code: code) }
     public func finalize() { base.finalize() }
 }

@@ -5,6 +5,7 @@ import MSDistributed
 //
 //     mstrain-mpi-check collectives   allreduce (float, double, uint64), broadcast, barrier and
 //                                     the level plan agree across ranks; exits 0
+//     mstrain-mpi-check groups        sub-communicators (split) and neighbour exchanges
 //     mstrain-mpi-check stall         the last rank skips an allreduce; with
 //                                     MSTRAIN_STALL_TIMEOUT_SECONDS set the others' watchdog
 //                                     must end the job (non-zero) naming MPI_Allreduce
@@ -14,6 +15,7 @@ import MSDistributed
 
 let scenarios: [String: (any Communicator) -> Void] = [
     "collectives": checkCollectives,
+    "groups": checkGroups,
     "stall": { communicator in
         communicator.step = 3
         if communicator.rank == communicator.size - 1 {
