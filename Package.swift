@@ -43,6 +43,8 @@ let package = Package(
         .target(name: "MSPlan"),
         .target(name: "MSMultiscale", dependencies: ["MSPlan", "MSTensor", "MSKernels", "MSNN", "MSTasks"], swiftSettings: fastMath),
         .target(name: "MSDistributed", dependencies: ["CMPI"]),
+        // Images split into row strips over a group of ranks: halo exchange and strip layers.
+        .target(name: "MSSpatial", dependencies: ["MSTensor", "MSKernels", "MSDistributed"], swiftSettings: fastMath),
         .target(name: "MSTrain",
                 dependencies: ["MSTensor", "MSKernels", "MSNN", "MSOptim", "MSData", "MSTasks", "MSMultiscale", "MSDistributed",
                                .product(name: "Yams", package: "Yams")],
@@ -60,6 +62,8 @@ let package = Package(
 
         // Run under mpirun by launch/mpi-tests.sh: collectives, stall watchdog, abort on error.
         .executableTarget(name: "mstrain-mpi-check", dependencies: ["MSDistributed", "MSPlan", "MSTensor"], path: "Tests/MPITests"),
+        .executableTarget(name: "mstrain-mpi-spatial-check", dependencies: ["MSDistributed", "MSKernels", "MSSpatial", "MSTensor"],
+                          path: "Tests/MPISpatialTests"),
         .executableTarget(name: "mstrain-mpi-training-check", dependencies: ["MSData", "MSDistributed", "MSNN", "MSTestSupport", "MSTrain"],
                           path: "Tests/MPITrainingTests"),
 
@@ -80,6 +84,7 @@ let package = Package(
                     dependencies: ["MSTestSupport", "MSTensor", "MSKernels", "MSNN", "MSTasks", "MSMultiscale"]),
         .testTarget(name: "MSDistributedTests", dependencies: ["MSDistributed"]),
         .testTarget(name: "MSPlanTests", dependencies: ["MSPlan"]),
+        .testTarget(name: "MSSpatialTests", dependencies: ["MSDistributed", "MSKernels", "MSSpatial", "MSTensor"]),
         .testTarget(name: "MSReportTests", dependencies: ["MSData", "MSReport"]),
         .testTarget(name: "MSTrainTests",
                     dependencies: ["MSTestSupport", "MSTensor", "MSKernels", "MSNN", "MSOptim", "MSData", "MSTasks", "MSMultiscale",

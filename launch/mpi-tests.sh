@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # MPI tests: runs mstrain-mpi-check (Tests/MPITests) under mpirun with 1 to 4 ranks and checks
-# that collectives, groups and neighbour exchanges give the right results, that a stalled collective, an abort and an MPI
-# error on one rank each end the whole job (non-zero, no hang) with a message naming the
-# cause; then mstrain-mpi-training-check (Tests/MPITrainingTests): the gradient of one step
-# on 1–4 ranks and 20 training steps on 2 ranks equal a single process's. Every run is
-# bounded by `timeout`. The last line reads "N passed, M failed".
+# that collectives, groups and neighbour exchanges give the right results, and that a stalled
+# collective, an abort and an MPI error on one rank each end the whole job (non-zero, no hang)
+# with a message naming the cause; then mstrain-mpi-spatial-check (Tests/MPISpatialTests):
+# the halo exchange and strip convolutions on 1-4 strips equal the whole image's; then
+# mstrain-mpi-training-check (Tests/MPITrainingTests): the gradient of one step on 1–4 ranks
+# and 20 training steps on 2 ranks equal a single process's. Every run is bounded by
+# `timeout`. The last line reads "N passed, M failed".
 #
 # Usage: launch/mpi-tests.sh
 #   MSTRAIN_BUILD_DIR   the build directory (swift build --scratch-path) to build in or reuse;
@@ -13,9 +15,10 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 build_dir="${MSTRAIN_BUILD_DIR:-.build}"
-echo "mpi-tests: building mstrain-mpi-check and mstrain-mpi-training-check (release, $build_dir)"
+echo "mpi-tests: building mstrain-mpi-check, mstrain-mpi-spatial-check and mstrain-mpi-training-check (release, $build_dir)"
 swift build -c release --scratch-path "$build_dir" --product mstrain-mpi-check || exit 1
 swift build -c release --scratch-path "$build_dir" --product mstrain-mpi-training-check || exit 1
+swift build -c release --scratch-path "$build_dir" --product mstrain-mpi-spatial-check || exit 1
 bin_path="$(swift build -c release --scratch-path "$build_dir" --show-bin-path)"
 
 export OPENBLAS_NUM_THREADS=1
@@ -76,6 +79,13 @@ for ranks in 1 2 3 4; do
     # No watchdog: the abort and the MPI error alone must end the job.
     run_case "abort on one rank" "$ranks" abort "" "rank $((ranks - 1)): deliberate abort by the last rank"
     run_case "MPI error on one rank" "$ranks" mpi-error "" "rank $((ranks - 1)): MPI_Bcast failed"
+done
+
+binary="$bin_path/mstrain-mpi-spatial-check"
+scenario_args=()
+for ranks in 1 2 3 4; do
+    run_case "halo exchange equals the whole image's rows, fold-back is its adjoint" "$ranks" halo 30
+    run_case "strip convolutions equal the whole image's (output and gradients)" "$ranks" conv 60
 done
 
 binary="$bin_path/mstrain-mpi-training-check"

@@ -1,0 +1,151 @@
+import Foundation
+import MSDistributed
+import MSKernels
+import MSSpatial
+import MSTensor
+
+// Checks of MSSpatial that need real ranks; run under mpirun by launch/mpi-tests.sh. Every
+// rank of the job is one strip of the image (the group is the whole job).
+//
+//     mstrain-mpi-spatial-check halo   the halo exchange equals slicing the whole image, and
+//                                      its fold-back is its adjoint (dot-product test)
+//     mstrain-mpi-spatial-check conv   strip convolutions (3×3, 5×5, 1×1, stride 2 on odd
+//                                      heights, strips of unequal size): output, input gradient
+//                                      and summed weight and bias gradients equal the whole image's
+
+let communicator: any Communicator
+do { communicator = try MPICommunicator() } catch {
+    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    exit(1)
+}
+
+@MainActor func require(_ condition: Bool, _ what: @autoclosure () -> String) {
+    if !condition { communicator.abort(message: "FAIL: \(what())", code: 1) }
+}
+
+/// The same pseudo-random tensor on every rank.
+func randomTensor(_ shape: [Int], stream: UInt64) -> Tensor {
+    var random = CounterRandom(seed: 99, stream: stream)
+    var tensor = Tensor(shape: shape)
+    tensor.withUnsafeMutableBufferPointer { random.fillNormal($0) }
+    return tensor
+}
+
+/// Rows `rows` of every plane; rows outside `0..<H` are zero.
+func rows(_ tensor: Tensor, _ rows: Range<Int>) -> Tensor {
+    var result = Tensor(shape: [tensor.batch, tensor.channels, rows.count, tensor.width])
+    for n in 0..<tensor.batch {
+        for c in 0..<tensor.channels {
+            for (i, y) in rows.enumerated() where (0..<tensor.height).contains(y) {
+                for x in 0..<tensor.width {
+                    result.scalars[((n * tensor.channels + c) * rows.count + i) * tensor.width + x] = tensor[n, c, y, x]
+                }
+            }
+        }
+    }
+    return result
+}
+
+func relativeDifference(_ a: [Float], _ b: [Float]) -> Double {
+    let difference = zip(a, b).reduce(0.0) { $0 + Double($1.0 - $1.1) * Double($1.0 - $1.1) }
+    let norm = b.reduce(0.0) { $0 + Double($1) * Double($1) }
+    return (difference / max(norm, 1e-30)).squareRoot()
+}
+
+/// Partitions of `height` rows over the job's ranks: balanced with `alignment`, and uneven
+/// (each strip one `alignment` unit longer than the one before, the last taking the rest).
+@MainActor func partitions(height: Int, alignment: Int) -> [RowPartition] {
+    let parts = communicator.size
+    var uneven = [0]
+    for part in 1..<max(parts, 1) where parts > 1 { uneven.append(uneven[part - 1] + part * alignment) }
+    uneven = Array(uneven.prefix(parts)) + [height]
+    return [RowPartition(height: height, parts: parts, alignment: alignment), RowPartition(height: height, bounds: uneven)]
+}
+
+@MainActor func checkHalo() {
+    let part = communicator.rank
+    for (height, above, below) in [(23, 1, 1), (40, 2, 0), (31, 0, 3), (17, 2, 2)] {
+        for partition in partitions(height: height, alignment: 2) {
+            let halo = RowHalo(partition: partition, above: Array(repeating: above, count: partition.parts),
+                               below: Array(repeating: below, count: partition.parts))
+            let image = randomTensor([2, 3, height, 5], stream: 1)
+            let own = partition.rows(of: part)
+            let window = halo.extend(rows(image, own), group: communicator)
+            let expected = rows(image, (own.lowerBound - above)..<(own.upperBound + below))
+            require(window == expected, "halo \(above)/\(below) of \(partition.bounds): the window differs from the image's rows")
+            // <E x, y> = <x, Eᵀ y> over the group, to Float32 rounding of the fold-back's sums.
+            let y = randomTensor(window.shape, stream: 100 + UInt64(part))
+            let folded = halo.foldBack(y, group: communicator)
+            let forward = zip(window.scalars, y.scalars).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+            let adjoint = zip(rows(image, own).scalars, folded.scalars).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+            let (sumForward, sumAdjoint) = (communicator.allreduce(forward, op: .sum), communicator.allreduce(adjoint, op: .sum))
+            require(abs(sumForward - sumAdjoint) <= 1e-6 * max(1, abs(sumForward)),
+                    "halo \(above)/\(below) of \(partition.bounds): <Ex, y> = \(sumForward), <x, Eᵀy> = \(sumAdjoint)")
+        }
+    }
+}
+
+@MainActor func checkConvolutions() {
+    let part = communicator.rank
+    // (height, width, in, out, kernel, stride, padding)
+    let cases = [(24, 9, 3, 4, 3, 1, 1), (37, 8, 4, 5, 3, 2, 1), (36, 7, 2, 3, 5, 1, 2), (29, 6, 5, 4, 1, 1, 0),
+                 (33, 10, 3, 2, 3, 2, 1), (26, 5, 2, 2, 4, 2, 1)]
+    for (index, (h, w, cin, cout, k, s, p)) in cases.enumerated() {
+        let geometry = Conv2dGeometry(inputShape: [2, cin, h, w], outputChannels: cout, kernelSize: k, stride: s, padding: p)
+        let image = randomTensor(geometry.inputShape, stream: 10 + UInt64(index))
+        let weight = randomTensor([geometry.weightCount], stream: 20 + UInt64(index)).scalars
+        let bias = randomTensor([cout], stream: 30 + UInt64(index)).scalars
+        let outputGradient = randomTensor(geometry.outputShape, stream: 40 + UInt64(index))
+        var wholeWeightGradient = [Float](repeating: 0, count: weight.count), wholeBiasGradient = [Float](repeating: 0, count: cout)
+        let (whole, wholeInputGradient) = weight.withUnsafeBufferPointer { wp in
+            bias.withUnsafeBufferPointer { bp in
+                let output = Conv2d.forward(image, weight: wp, bias: bp, geometry: geometry)
+                let gradient = wholeWeightGradient.withUnsafeMutableBufferPointer { wg in
+                    wholeBiasGradient.withUnsafeMutableBufferPointer { bg in
+                        Conv2d.backward(outputGradient: outputGradient, input: image, weight: wp, geometry: geometry,
+                                        weightGradient: wg, biasGradient: bg)!
+                    }
+                }
+                return (output, gradient)
+            }
+        }
+        for partition in partitions(height: h, alignment: s) {
+            let strip = StripConvolution(geometry: geometry, inputRows: partition)
+            let ownOut = strip.outputRows.rows(of: part)
+            var weightGradient = [Float](repeating: 0, count: weight.count), biasGradient = [Float](repeating: 0, count: cout)
+            let (output, inputGradient) = weight.withUnsafeBufferPointer { wp in
+                bias.withUnsafeBufferPointer { bp in
+                    let (output, window) = strip.forward(rows(image, partition.rows(of: part)), weight: wp, bias: bp, group: communicator)
+                    let gradient = weightGradient.withUnsafeMutableBufferPointer { wg in
+                        biasGradient.withUnsafeMutableBufferPointer { bg in
+                            strip.backward(outputGradient: rows(outputGradient, ownOut), window: window, weight: wp,
+                                           weightGradient: wg, biasGradient: bg, group: communicator)
+                        }
+                    }
+                    return (output, gradient)
+                }
+            }
+            weightGradient.withUnsafeMutableBufferPointer { communicator.allreduce($0, op: .sum) }
+            biasGradient.withUnsafeMutableBufferPointer { communicator.allreduce($0, op: .sum) }
+            let name = "conv \(k)×\(k)/\(s) on \(h)×\(w), strips \(partition.bounds), rank \(part)"
+            let checks = [("output", relativeDifference(output.scalars, rows(whole, ownOut).scalars)),
+                          ("input gradient", relativeDifference(inputGradient.scalars, rows(wholeInputGradient, partition.rows(of: part)).scalars)),
+                          ("weight gradient", relativeDifference(weightGradient, wholeWeightGradient)),
+                          ("bias gradient", relativeDifference(biasGradient, wholeBiasGradient))]
+            for (what, difference) in checks {
+                require(difference <= 1e-5, "\(name): \(what) differs by \(difference) (relative)")
+            }
+        }
+    }
+}
+
+let scenarios: [String: @MainActor () -> Void] = ["halo": checkHalo, "conv": checkConvolutions]
+let arguments = CommandLine.arguments.dropFirst()
+guard arguments.count == 1, let scenario = scenarios[arguments.first!] else {
+    FileHandle.standardError.write(Data("usage: mstrain-mpi-spatial-check \(scenarios.keys.sorted().joined(separator: "|"))\n".utf8))
+    exit(64)
+}
+scenario()
+communicator.barrier()
+if communicator.isRoot { print("\(arguments.first!): ok on \(communicator.size) ranks") }
+communicator.finalize()
