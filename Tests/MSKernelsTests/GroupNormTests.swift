@@ -13,21 +13,28 @@ final class GroupNormTests: XCTestCase {
         ([3, 6, 1, 3], 3), ([1, 4, 33, 35], 2), ([3, 3, 7, 9], 1),
     ]
 
-    func testForwardAndBackwardMatchReference() {
+    func testForwardAndBackwardMatchReference() { checkAgainstReference(splitGroups: false) }
+
+    /// The split form (sums reduced through a closure, Σx² − μ² in Double) on a single strip,
+    /// whose reduction is the identity.
+    func testSplitGroupsMatchReference() { checkAgainstReference(splitGroups: true) }
+
+    func checkAgainstReference(splitGroups: Bool) {
         for (index, (shape, groups)) in Self.cases.enumerated() {
+            let split = splitGroups ? SplitGroups(elementsPerGroup: shape[1] / groups * shape[2] * shape[3], reduce: { _ in }) : nil
             let seed = UInt64(10 * index)
             let c = shape[1], count = shape.reduce(1, *)
             // A large common offset checks that the statistics do not cancel.
             let x = KernelCheck.values(count, seed: seed, scale: 2, offset: index.isMultiple(of: 2) ? 0 : 10)
             let gamma = KernelCheck.values(c, seed: seed + 1, offset: 1), beta = KernelCheck.values(c, seed: seed + 2)
             let dy = KernelCheck.values(count, seed: seed + 3)
-            let what = "shape \(shape) groups \(groups)"
+            let what = "shape \(shape) groups \(groups)\(splitGroups ? " split" : "")"
 
             let reference = GroupNormReference.forward(x, shape: shape, groups: groups, gamma: gamma, beta: beta)
             let gammaF = gamma.map(Float.init), betaF = beta.map(Float.init)
             let (y, statistics) = gammaF.withUnsafeBufferPointer { g in
                 betaF.withUnsafeBufferPointer { b in
-                    GroupNorm.forward(KernelCheck.tensor(x, shape: shape), groups: groups, gamma: g, beta: b)
+                    GroupNorm.forward(KernelCheck.tensor(x, shape: shape), groups: groups, gamma: g, beta: b, split: split)
                 }
             }
             KernelCheck.assertClose(y, reference.output, shape: shape, "forward \(what)")
@@ -42,7 +49,7 @@ final class GroupNormTests: XCTestCase {
                     dBeta.withUnsafeMutableBufferPointer { db in
                         GroupNorm.backward(outputGradient: KernelCheck.tensor(dy, shape: shape),
                                            input: KernelCheck.tensor(x, shape: shape), statistics: statistics,
-                                           groups: groups, gamma: g, gammaGradient: dg, betaGradient: db)
+                                           groups: groups, gamma: g, gammaGradient: dg, betaGradient: db, split: split)
                     }
                 }
             }
