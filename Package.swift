@@ -23,6 +23,8 @@ let package = Package(
                        providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CFFTW", path: "Sources/CFFTW", pkgConfig: "fftw3f",
+                       providers: [.apt(["libfftw3-dev"])]),
         .systemLibrary(name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5-serial",
                        providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
@@ -34,7 +36,7 @@ let package = Package(
         .target(name: "CJPEGDecode", linkerSettings: [.linkedLibrary("jpeg")]),
 
         .target(name: "MSTensor", dependencies: ["COpenBLAS", "CMalloc"], swiftSettings: fastMath),
-        .target(name: "MSKernels", dependencies: ["MSTensor", "CPrefetch", "CTranspose"], swiftSettings: fastMath),
+        .target(name: "MSKernels", dependencies: ["MSTensor", "CFFTW", "CPrefetch", "CTranspose"], swiftSettings: fastMath),
         .target(name: "MSNN", dependencies: ["MSTensor", "MSKernels"], swiftSettings: fastMath),
         .target(name: "MSOptim", dependencies: ["MSTensor"], swiftSettings: fastMath),
         .target(name: "MSData", dependencies: ["MSTensor", "CHDF5", "CImageCodecs", "CJPEGDecode"], swiftSettings: fastMath),

@@ -5,7 +5,7 @@
 # Usage: launch/setup.sh [extra-package ...]
 set -euo pipefail
 
-packages=(libopenmpi-dev openmpi-bin libopenblas-dev libhdf5-dev pkg-config libpng-dev libjpeg62-turbo-dev "$@")
+packages=(libopenmpi-dev openmpi-bin libopenblas-dev libhdf5-dev libfftw3-dev pkg-config libpng-dev libjpeg62-turbo-dev "$@")
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

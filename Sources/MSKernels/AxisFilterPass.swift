@@ -1,3 +1,4 @@
+import Foundation
 import MSTensor
 
 // Legend: h×w plane extents, r filter radius, t tap index (offset k = t − r), M FFT length,
@@ -9,10 +10,11 @@ import MSTensor
 ///     (filter ⋆ u)[i] = Σ_{k=−r}^{r} filter[k + r] · u[i − k]      (along the axis; 0 outside)
 ///
 /// Every output is overwritten. Two methods compute the same sums up to Float32 rounding:
-/// `direct` (cost ∝ r per pixel and term) and `fft`, which zero-pads each line to a power of two
-/// `M ≥ n + 2r` so the circular convolution equals the zero-padded linear one, transforms each
-/// source once (two lines per complex transform, one in the real and one in the imaginary
-/// part), sums the products of spectra per output and transforms back once per output.
+/// `direct` (cost ∝ r per pixel and term) and `fft`, which zero-pads each line to a length
+/// `M ≥ n + 2r` that FFTW transforms fast (`FFTPlan.length(atLeast:)`), so the circular
+/// convolution equals the zero-padded linear one, transforms each source once (two lines per
+/// complex transform, one in the real and one in the imaginary part), sums the products of
+/// spectra per output and transforms back once per output.
 /// Lines along y are handled by transposing the planes.
 public struct AxisFilterPass: Sendable {
     public enum Axis: Sendable { case x, y }
@@ -48,9 +50,10 @@ public struct AxisFilterPass: Sendable {
     }
 
     /// Estimated cost in units of one vectorised multiply-add of the direct loops. One complex
-    /// radix-2 transform of `M` points is counted as `5·M·log2(M)`: calibrated with `mstrain-dist
-    /// bench kernels --tables mfc` (docs/mesh.md), where half that constant made the automatic
-    /// choice pick the FFT at 128×128, σ = 4 pixels, although the direct passes were 2× faster.
+    /// transform of `M` points is counted as `5·M·log2(M)`: with FFTW and the lengths of
+    /// `FFTPlan.length(atLeast:)`, this makes the automatic choice take direct passes up to
+    /// 64×64 and FFT passes from 128×128 at σ = 1/32 of the side, the faster method at each
+    /// size in `mstrain-dist bench kernels --tables mfc` (docs/performance.md, "FFT").
     public func cost(height: Int, width: Int, method: Method) -> Double {
         let (length, lines) = axis == .x ? (width, height) : (height, width)
         switch method {
@@ -58,7 +61,7 @@ public struct AxisFilterPass: Sendable {
             return Double(terms.count * (2 * radius + 1) * length * lines)
         case .fft:
             let m = FFTPlan.length(atLeast: length + 2 * radius)
-            let transform = 5 * Double(m) * Double(m.trailingZeroBitCount) + Double(m)
+            let transform = 5 * Double(m) * log2(Double(m)) + Double(m)
             let pairs = Double((lines + 1) / 2)
             let perPair = Double(sourceCount + outputCount) * transform + Double(terms.count * m * 2)
             let transposes = axis == .y ? Double((sourceCount + outputCount) * length * lines) : 0
@@ -145,47 +148,40 @@ public struct AxisFilterPass: Sendable {
         let r = radius
         let plan = FFTPlan(length: FFTPlan.length(atLeast: n + 2 * r))
         let m = plan.length
-        // Spectra of the filters, placed so that full[j] = Σ_t filter[t]·u[j − t]; out[i] = full[i + r].
-        var filterSpectra = [Float](repeating: 0, count: 2 * m * filters.count)
-        // Per source: the spectrum of two lines; per output: the accumulated product.
-        var sourceSpectra = [Float](repeating: 0, count: 2 * m * sourceCount)
-        var accumulator = [Float](repeating: 0, count: 2 * m)
-        filterSpectra.withUnsafeMutableBufferPointer { fs in
-            for (f, taps) in filters.enumerated() {
-                let re = fs.baseAddress! + 2 * m * f
-                for t in 0..<taps.count { re[t] = taps[t] }
-                plan.forward(real: re, imaginary: re + m)
-            }
+        // Interleaved complex buffers: per filter its spectrum, per source the spectrum of two
+        // lines (one in the real, one in the imaginary part), then one output's accumulated product.
+        let buffers = plan.allocate(buffers: filters.count + sourceCount + 1)
+        defer { buffers.deallocate() }
+        func buffer(_ index: Int) -> UnsafeMutablePointer<Float> { buffers + plan.bufferStride * index }
+        let (filterBuffer, sourceBuffer) = (0, filters.count), accumulator = buffer(filters.count + sourceCount)
+        // Filters placed so that full[j] = Σ_t filter[t]·u[j − t]; out[i] = full[i + r].
+        for (f, taps) in filters.enumerated() {
+            for t in 0..<taps.count { buffer(filterBuffer + f)[2 * t] = taps[t] }
+            plan.forward(buffer(filterBuffer + f))
         }
-        filterSpectra.withUnsafeBufferPointer { fs in
-            sourceSpectra.withUnsafeMutableBufferPointer { ss in
-                accumulator.withUnsafeMutableBufferPointer { acc in
-                    let (ar, ai) = (acc.baseAddress!, acc.baseAddress! + m)
-                    for first in stride(from: 0, to: lines, by: 2) {
-                        let paired = first + 1 < lines
-                        for s in 0..<sourceCount {
-                            let re = ss.baseAddress! + 2 * m * s, im = re + m
-                            re.update(repeating: 0, count: 2 * m)
-                            re.update(from: sources[s] + first * n, count: n)
-                            if paired { im.update(from: sources[s] + (first + 1) * n, count: n) }
-                            plan.forward(real: re, imaginary: im)
-                        }
-                        for o in 0..<outputCount {
-                            ar.update(repeating: 0, count: 2 * m)
-                            for term in terms where term.output == o {
-                                let (xr, xi) = (ss.baseAddress! + 2 * m * term.source, ss.baseAddress! + 2 * m * term.source + m)
-                                let (fr, fi) = (fs.baseAddress! + 2 * m * term.filter, fs.baseAddress! + 2 * m * term.filter + m)
-                                for j in 0..<m {
-                                    ar[j] += xr[j] * fr[j] - xi[j] * fi[j]
-                                    ai[j] += xr[j] * fi[j] + xi[j] * fr[j]
-                                }
-                            }
-                            plan.inverse(real: ar, imaginary: ai)
-                            (outputs[o] + first * n).update(from: ar + r, count: n)
-                            if paired { (outputs[o] + (first + 1) * n).update(from: ai + r, count: n) }
-                        }
+        for first in stride(from: 0, to: lines, by: 2) {
+            let paired = first + 1 < lines
+            for s in 0..<sourceCount {
+                let spectrum = buffer(sourceBuffer + s), line = sources[s] + first * n
+                spectrum.update(repeating: 0, count: 2 * m)
+                for i in 0..<n { spectrum[2 * i] = line[i] }
+                if paired { for i in 0..<n { spectrum[2 * i + 1] = line[n + i] } }
+                plan.forward(spectrum)
+            }
+            for o in 0..<outputCount {
+                accumulator.update(repeating: 0, count: 2 * m)
+                for term in terms where term.output == o {
+                    let (x, f) = (buffer(sourceBuffer + term.source), buffer(filterBuffer + term.filter))
+                    for j in 0..<m {
+                        let (xr, xi, fr, fi) = (x[2 * j], x[2 * j + 1], f[2 * j], f[2 * j + 1])
+                        accumulator[2 * j] += xr * fr - xi * fi
+                        accumulator[2 * j + 1] += xr * fi + xi * fr
                     }
                 }
+                plan.inverse(accumulator)
+                let line = outputs[o] + first * n
+                for i in 0..<n { line[i] = accumulator[2 * (i + r)] }
+                if paired { for i in 0..<n { line[n + i] = accumulator[2 * (i + r) + 1] } }
             }
         }
     }

@@ -1,123 +1,94 @@
+import CFFTW
 import Foundation
 
-/// A radix-2 complex FFT in Float32 on split real/imaginary arrays, for lengths that are powers
-/// of two (the filtering code pads to one).
+/// A complex FFT in Float32 on interleaved arrays (`re₀, im₀, re₁, im₁, …`), computed by FFTW
+/// (single precision, `fftwf_*`):
 ///
 ///     forward:  X[k] = Σ_j x[j] · e^{−2πi·jk/M}
 ///     inverse:  x[j] = (1/M) Σ_k X[k] · e^{+2πi·jk/M}
 ///
-/// Iterative decimation in time: a bit-reversal permutation, then log2(M) stages of
-/// butterflies; a stage with half-size `m` uses the twiddles `e^{−2πi·j/(2m)}`, `j < m`, stored
-/// contiguously per stage so that stages with `m ≥ 8` run eight butterflies per AVX2 vector.
-/// The inverse is the forward transform with real and imaginary parts exchanged on the way in
-/// and out (`IFFT(x) = swap(FFT(swap(x)))/M`).
-public struct FFTPlan: Sendable {
+/// Any length works; the filtering code pads to one FFTW transforms fast (`length(atLeast:)`).
+/// Plans are made once per (length, direction), in place, with `FFTW_ESTIMATE`, so the
+/// algorithm FFTW picks, and with it every rounding, is the same in every run and on every rank
+/// (no timing, no wisdom). They are kept for the process's lifetime and executed with
+/// `fftwf_execute_dft` on the caller's array, which is thread-safe; that array must be aligned
+/// like the planning array (`isAligned`), as the buffers from `allocate` are.
+public struct FFTPlan: @unchecked Sendable {
     public let length: Int
-    private let bitReversed: [Int32]
-    /// Stage with half-size m: cosines and sines at `twiddleOffset(m) ..< twiddleOffset(m) + m`.
-    private let twiddleReal: [Float]
-    private let twiddleImaginary: [Float]
+    /// Floats from one buffer of `allocate` to the next: `2·length` rounded up to a multiple of
+    /// 16, so every buffer starts 64-byte aligned.
+    public let bufferStride: Int
+    private let forwardPlan, inversePlan: fftwf_plan
 
-    /// A plan for `length` points; `length` must be a power of two.
+    /// The plans for `length ≥ 1` points, made on first use.
     public init(length: Int) {
-        precondition(length >= 1 && length & (length - 1) == 0, "FFTPlan: length \(length) is not a power of two")
+        precondition(length >= 1, "FFTPlan: length \(length) must be positive")
         self.length = length
-        let bits = length.trailingZeroBitCount
-        bitReversed = (0..<length).map { i in
-            var reversed = 0
-            for b in 0..<bits where i & (1 << b) != 0 { reversed |= 1 << (bits - 1 - b) }
-            return Int32(reversed)
-        }
-        var cosines: [Float] = [], sines: [Float] = []
-        var m = 1
-        while m < length {
-            for j in 0..<m {
-                let angle = -Double.pi * Double(j) / Double(m)
-                cosines.append(Float(cos(angle)))
-                sines.append(Float(sin(angle)))
-            }
-            m *= 2
-        }
-        twiddleReal = cosines
-        twiddleImaginary = sines
+        bufferStride = (2 * length + 15) / 16 * 16
+        forwardPlan = PlanCache.shared.plan(length: length, direction: FFTW_FORWARD)
+        inversePlan = PlanCache.shared.plan(length: length, direction: FFTW_BACKWARD)
     }
 
-    /// The smallest power of two ≥ `n`.
+    /// The smallest `M ≥ n` of the form `2^a` or `3·2^a`: with FFTW 3.3.10's `FFTW_ESTIMATE`
+    /// plans these transformed faster per point than the products of 2, 3, 5 and 7 near them
+    /// (e.g. 48 and 192 points against 45 and 180).
     public static func length(atLeast n: Int) -> Int {
-        var m = 1
-        while m < n { m *= 2 }
-        return m
+        var power = 1
+        while power < n { power *= 2 }
+        return power % 4 == 0 && 3 * (power / 4) >= n ? 3 * (power / 4) : power
     }
 
-    /// In-place forward transform of `length` points.
-    public func forward(real: UnsafeMutablePointer<Float>, imaginary: UnsafeMutablePointer<Float>) {
-        transform(real, imaginary)
+    /// Whether `pointer` has the alignment FFTW planned for (its SIMD alignment).
+    public static func isAligned(_ pointer: UnsafeMutablePointer<Float>) -> Bool { fftwf_alignment_of(pointer) == 0 }
+
+    /// `count` zeroed buffers of `2·length` interleaved floats, `bufferStride` apart, 64-byte
+    /// aligned; the caller deallocates.
+    public func allocate(buffers count: Int) -> UnsafeMutablePointer<Float> {
+        let floats = max(1, count * bufferStride)
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: floats * MemoryLayout<Float>.stride, alignment: 64)
+        return raw.initializeMemory(as: Float.self, repeating: 0, count: floats)
+    }
+
+    /// In-place forward transform of the `length` complex points at `data`.
+    public func forward(_ data: UnsafeMutablePointer<Float>) {
+        execute(forwardPlan, data)
     }
 
     /// In-place inverse transform, including the 1/M factor.
-    public func inverse(real: UnsafeMutablePointer<Float>, imaginary: UnsafeMutablePointer<Float>) {
-        transform(imaginary, real)
+    public func inverse(_ data: UnsafeMutablePointer<Float>) {
+        execute(inversePlan, data)
         let scale = 1 / Float(length)
-        for i in 0..<length {
-            real[i] *= scale
-            imaginary[i] *= scale
-        }
+        for i in 0..<2 * length { data[i] *= scale }
     }
 
-    private func transform(_ re: UnsafeMutablePointer<Float>, _ im: UnsafeMutablePointer<Float>) {
-        for i in 0..<length {
-            let j = Int(bitReversed[i])
-            if j > i {
-                swap(&re[i], &re[j])
-                swap(&im[i], &im[j])
-            }
-        }
-        typealias V = SIMD8<Float>
-        twiddleReal.withUnsafeBufferPointer { wrBuffer in
-            twiddleImaginary.withUnsafeBufferPointer { wiBuffer in
-                var m = 1, offset = 0
-                while m < length {
-                    let wr = wrBuffer.baseAddress! + offset, wi = wiBuffer.baseAddress! + offset
-                    var start = 0
-                    while start < length {
-                        let (ar, ai) = (re + start, im + start)
-                        let (br, bi) = (re + start + m, im + start + m)
-                        if m >= V.scalarCount {
-                            var j = 0
-                            while j < m {
-                                let cr = load(wr + j)
-                                let ci = load(wi + j)
-                                let xr = load(br + j)
-                                let xi = load(bi + j)
-                                let tr = xr * cr - xi * ci, ti = xr * ci + xi * cr
-                                let ur = load(ar + j)
-                                let ui = load(ai + j)
-                                store(ur + tr, ar + j); store(ui + ti, ai + j)
-                                store(ur - tr, br + j); store(ui - ti, bi + j)
-                                j += V.scalarCount
-                            }
-                        } else {
-                            for j in 0..<m {
-                                let tr = br[j] * wr[j] - bi[j] * wi[j], ti = br[j] * wi[j] + bi[j] * wr[j]
-                                let (ur, ui) = (ar[j], ai[j])
-                                ar[j] = ur + tr; ai[j] = ui + ti
-                                br[j] = ur - tr; bi[j] = ui - ti
-                            }
-                        }
-                        start += 2 * m
-                    }
-                    offset += m
-                    m *= 2
-                }
-            }
-        }
+    private func execute(_ plan: fftwf_plan, _ data: UnsafeMutablePointer<Float>) {
+        precondition(Self.isAligned(data), "FFTPlan: the \(length)-point array is not aligned as FFTW planned (use allocate)")
+        data.withMemoryRebound(to: fftwf_complex.self, capacity: length) { fftwf_execute_dft(plan, $0, $0) }
     }
+}
 
-    @inline(__always)
-    private func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self) }
+/// The process's FFTW plans, one per (length, direction). FFTW's planner is not thread-safe,
+/// so planning happens under a lock; plans are never destroyed.
+private final class PlanCache: @unchecked Sendable {
+    static let shared = PlanCache()
+    private let lock = NSLock()
+    private struct Key: Hashable { let length: Int, direction: Int32 }
+    private var plans: [Key: fftwf_plan] = [:]
 
-    @inline(__always)
-    private func store(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
+    /// The in-place plan for `length` points, `direction` `FFTW_FORWARD` or `FFTW_BACKWARD`.
+    func plan(length: Int, direction: Int32) -> fftwf_plan {
+        lock.lock()
+        defer { lock.unlock() }
+        let key = Key(length: length, direction: direction)
+        if let plan = plans[key] { return plan }
+        // A planning array aligned like `FFTPlan.allocate`'s; FFTW_ESTIMATE does not touch it.
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: length * MemoryLayout<fftwf_complex>.stride, alignment: 64)
+        defer { raw.deallocate() }
+        let data = raw.bindMemory(to: fftwf_complex.self, capacity: length)
+        guard let plan = fftwf_plan_dft_1d(Int32(length), data, data, direction, UInt32(FFTW_ESTIMATE)) else {
+            fatalError("FFTPlan: FFTW could not plan a transform of \(length) points")
+        }
+        plans[key] = plan
+        return plan
     }
 }
