@@ -9,6 +9,8 @@ import MSTensor
 //
 //     mstrain-mpi-spatial-check halo   the halo exchange equals slicing the whole image, and
 //                                      its fold-back is its adjoint (dot-product test)
+//     mstrain-mpi-spatial-check norm   group normalisation with its statistics reduced over the
+//                                      strips: output, input gradient, summed γ and β gradients
 //     mstrain-mpi-spatial-check conv   strip convolutions (3×3, 5×5, 1×1, stride 2 on odd
 //                                      heights, strips of unequal size): output, input gradient
 //                                      and summed weight and bias gradients equal the whole image's
@@ -139,7 +141,50 @@ func relativeDifference(_ a: [Float], _ b: [Float]) -> Double {
     }
 }
 
-let scenarios: [String: @MainActor () -> Void] = ["halo": checkHalo, "conv": checkConvolutions]
+@MainActor func checkNormalisation() {
+    let part = communicator.rank
+    // (height, width, channels, groups), LayerNorm (one group) included; odd heights.
+    for (index, (h, w, c, groups)) in [(24, 7, 6, 3), (37, 5, 4, 1), (19, 9, 8, 4)].enumerated() {
+        let image = randomTensor([2, c, h, w], stream: 50 + UInt64(index))
+        let offset = image.scalars.map { $0 + 5 }   // a common offset: the sums must not cancel
+        let x = Tensor(shape: image.shape, scalars: offset)
+        let gamma = randomTensor([c], stream: 60 + UInt64(index)).scalars, beta = randomTensor([c], stream: 70 + UInt64(index)).scalars
+        let dy = randomTensor(x.shape, stream: 80 + UInt64(index))
+        func run(_ x: Tensor, _ dy: Tensor, split: SplitGroups?) -> (y: Tensor, dx: Tensor, dGamma: [Float], dBeta: [Float]) {
+            var dGamma = [Float](repeating: 0, count: c), dBeta = [Float](repeating: 0, count: c)
+            let (y, dx) = gamma.withUnsafeBufferPointer { g in
+                beta.withUnsafeBufferPointer { b in
+                    let (y, statistics) = GroupNorm.forward(x, groups: groups, gamma: g, beta: b, split: split)
+                    let dx = dGamma.withUnsafeMutableBufferPointer { dg in
+                        dBeta.withUnsafeMutableBufferPointer { db in
+                            GroupNorm.backward(outputGradient: dy, input: x, statistics: statistics, groups: groups, gamma: g,
+                                               gammaGradient: dg, betaGradient: db, split: split)
+                        }
+                    }
+                    return (y, dx)
+                }
+            }
+            return (y, dx, dGamma, dBeta)
+        }
+        let whole = run(x, dy, split: nil)
+        for partition in partitions(height: h, alignment: 1) {
+            let layout = StripLayout(group: communicator, rows: partition)
+            let own = partition.rows(of: part)
+            var strip = run(rows(x, own), rows(dy, own), split: layout.splitGroups(channelsPerGroup: c / groups, width: w))
+            strip.dGamma.withUnsafeMutableBufferPointer { communicator.allreduce($0, op: .sum) }
+            strip.dBeta.withUnsafeMutableBufferPointer { communicator.allreduce($0, op: .sum) }
+            let name = "norm of \(groups) groups on \(c)×\(h)×\(w), strips \(partition.bounds), rank \(part)"
+            for (what, difference) in [("output", relativeDifference(strip.y.scalars, rows(whole.y, own).scalars)),
+                                       ("input gradient", relativeDifference(strip.dx.scalars, rows(whole.dx, own).scalars)),
+                                       ("γ gradient", relativeDifference(strip.dGamma, whole.dGamma)),
+                                       ("β gradient", relativeDifference(strip.dBeta, whole.dBeta))] {
+                require(difference <= 1e-5, "\(name): \(what) differs by \(difference) (relative)")
+            }
+        }
+    }
+}
+
+let scenarios: [String: @MainActor () -> Void] = ["halo": checkHalo, "conv": checkConvolutions, "norm": checkNormalisation]
 let arguments = CommandLine.arguments.dropFirst()
 guard arguments.count == 1, let scenario = scenarios[arguments.first!] else {
     FileHandle.standardError.write(Data("usage: mstrain-mpi-spatial-check \(scenarios.keys.sorted().joined(separator: "|"))\n".utf8))

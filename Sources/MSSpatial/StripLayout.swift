@@ -1,0 +1,37 @@
+import MSDistributed
+import MSKernels
+
+/// How one map of a network is held by a spatial group: every rank of `group` holds the rows
+/// `rows.rows(of: group.rank)` of every sample and channel, over the full width.
+///
+/// A communicator is used by one thread at a time; the layout is `@unchecked Sendable` so
+/// that it can travel in a `ForwardContext`.
+public struct StripLayout: @unchecked Sendable {
+    public let group: any Communicator
+    public let rows: RowPartition
+
+    public init(group: any Communicator, rows: RowPartition) {
+        precondition(group.size == rows.parts, "StripLayout: \(rows.parts) strips for a group of \(group.size) ranks")
+        self.group = group
+        self.rows = rows
+    }
+
+    /// This rank's rows.
+    public var ownRows: Range<Int> { rows.rows(of: group.rank) }
+
+    /// The layout of the map `factor` times smaller on each side (a downsampling by strides
+    /// that multiply to `factor`): strip bounds divided by `factor`, which `rows` must be
+    /// aligned to.
+    public func downsampled(by factor: Int) -> StripLayout {
+        precondition(rows.bounds.dropLast().allSatisfy { $0 % factor == 0 },
+                     "StripLayout: strips \(rows.bounds) are not aligned to a factor of \(factor)")
+        return StripLayout(group: group, rows: rows.outputPartition(stride: factor, outputHeight: (rows.height + factor - 1) / factor))
+    }
+
+    /// The statistics of normalisation groups of `channelsPerGroup` channels of width `width`
+    /// over all strips: sums reduced over the group.
+    public func splitGroups(channelsPerGroup: Int, width: Int) -> SplitGroups {
+        let group = self.group
+        return SplitGroups(elementsPerGroup: channelsPerGroup * rows.height * width) { group.allreduce($0, op: .sum) }
+    }
+}
