@@ -37,7 +37,7 @@ let package = Package(
 
         .target(name: "MSTensor", dependencies: ["COpenBLAS", "CMalloc"], swiftSettings: fastMath),
         .target(name: "MSKernels", dependencies: ["MSTensor", "CFFTW", "CPrefetch", "CTranspose"], swiftSettings: fastMath),
-        .target(name: "MSNN", dependencies: ["MSTensor", "MSKernels"], swiftSettings: fastMath),
+        .target(name: "MSNN", dependencies: ["MSTensor", "MSKernels", "MSSpatial"], swiftSettings: fastMath),
         .target(name: "MSOptim", dependencies: ["MSTensor"], swiftSettings: fastMath),
         .target(name: "MSData", dependencies: ["MSTensor", "CHDF5", "CImageCodecs", "CJPEGDecode"], swiftSettings: fastMath),
         .target(name: "MSTasks", dependencies: ["MSTensor", "MSKernels"], swiftSettings: fastMath),
@@ -64,7 +64,7 @@ let package = Package(
 
         // Run under mpirun by launch/mpi-tests.sh: collectives, stall watchdog, abort on error.
         .executableTarget(name: "mstrain-mpi-check", dependencies: ["MSDistributed", "MSPlan", "MSTensor"], path: "Tests/MPITests"),
-        .executableTarget(name: "mstrain-mpi-spatial-check", dependencies: ["MSDistributed", "MSKernels", "MSSpatial", "MSTensor"],
+        .executableTarget(name: "mstrain-mpi-spatial-check", dependencies: ["MSDistributed", "MSKernels", "MSNN", "MSSpatial", "MSTensor"],
                           path: "Tests/MPISpatialTests"),
         .executableTarget(name: "mstrain-mpi-training-check", dependencies: ["MSData", "MSDistributed", "MSNN", "MSTestSupport", "MSTrain"],
                           path: "Tests/MPITrainingTests"),

@@ -4,10 +4,9 @@
 # collective, an abort and an MPI error on one rank each end the whole job (non-zero, no hang)
 # with a message naming the cause; then mstrain-mpi-spatial-check (Tests/MPISpatialTests):
 # the halo exchange, strip convolutions and normalisation on 1-4 strips equal the whole
-# image's; then
-# mstrain-mpi-training-check (Tests/MPITrainingTests): the gradient of one step on 1–4 ranks
-# and 20 training steps on 2 ranks equal a single process's. Every run is bounded by
-# `timeout`. The last line reads "N passed, M failed".
+# image's; then mstrain-mpi-training-check (Tests/MPITrainingTests): the gradient of one step
+# on 1–4 ranks and 20 training steps on 2 ranks equal a single process's. Every run is
+# bounded by `timeout`. The last line reads "N passed, M failed".
 #
 # Usage: launch/mpi-tests.sh
 #   MSTRAIN_BUILD_DIR   the build directory (swift build --scratch-path) to build in or reuse;
@@ -88,6 +87,7 @@ for ranks in 1 2 3 4; do
     run_case "halo exchange equals the whole image's rows, fold-back is its adjoint" "$ranks" halo 30
     run_case "strip convolutions equal the whole image's (output and gradients)" "$ranks" conv 60
     run_case "group normalisation over strips equals the whole image's" "$ranks" norm 30
+    run_case "UNet, ResNet and ESPCN on strips equal the whole image's (output, every gradient)" "$ranks" networks 60
 done
 
 binary="$bin_path/mstrain-mpi-training-check"

@@ -1,4 +1,5 @@
 import MSKernels
+import MSSpatial
 import MSTensor
 
 /// A 2-D convolution with weights `[C_out, C_in, K, K]` and bias `[C_out]` in a
@@ -28,12 +29,14 @@ public final class Conv2dLayer {
         self.computesInputGradient = computesInputGradient
     }
 
-    /// `[N, C_in, H, W] → [N, C_out, H_out, W_out]`. The pullback accumulates the weight and
-    /// bias gradients and returns the input gradient, or an empty tensor for a layer built
-    /// with `computesInputGradient: false`.
-    public func forward(_ input: Tensor) -> (output: Tensor, pullback: (Tensor) -> Tensor) {
+    /// `[N, C_in, H, W] → [N, C_out, H_out, W_out]`, or with `strips` this rank's strip of
+    /// each. The pullback accumulates the weight and bias gradients (this strip's share) and
+    /// returns the input gradient, or an empty tensor for a layer built with
+    /// `computesInputGradient: false`.
+    public func forward(_ input: Tensor, strips: StripLayout?) -> (output: Tensor, pullback: (Tensor) -> Tensor) {
         precondition(input.channels == inputChannels,
                      "Conv2dLayer(\(weight.slot.path)): input \(input.shape) has \(input.channels) channels, expected \(inputChannels)")
+        if let strips { return forward(strip: input, strips) }
         let geometry = Conv2dGeometry(inputShape: input.shape, outputChannels: outputChannels,
                                       kernelSize: kernelSize, stride: stride, padding: padding)
         let output = Conv2d.forward(input, weight: weight.value, bias: bias?.value, geometry: geometry)
@@ -41,6 +44,24 @@ public final class Conv2dLayer {
             Conv2d.backward(outputGradient: outputGradient, input: input, weight: weight.value, geometry: geometry,
                             weightGradient: weight.gradient, biasGradient: bias?.gradient,
                             computeInputGradient: computesInputGradient) ?? Tensor(shape: [0])
+        })
+    }
+}
+
+extension Conv2dLayer {
+    /// `forward` on this rank's strip: the halo rows come from the neighbouring strips, and the
+    /// input gradient of borrowed rows goes back to their owners.
+    private func forward(strip input: Tensor, _ strips: StripLayout) -> (output: Tensor, pullback: (Tensor) -> Tensor) {
+        precondition(input.height == strips.ownRows.count,
+                     "Conv2dLayer(\(weight.slot.path)): a strip of \(input.height) rows, the layout gives this rank \(strips.ownRows.count)")
+        let geometry = Conv2dGeometry(batch: input.batch, inputChannels: inputChannels, outputChannels: outputChannels,
+                                      inputHeight: strips.rows.height, inputWidth: input.width,
+                                      kernelSize: kernelSize, stride: stride, padding: padding)
+        let convolution = StripConvolution(geometry: geometry, inputRows: strips.rows)
+        let (output, window) = convolution.forward(input, weight: weight.value, bias: bias?.value, group: strips.group)
+        return (output, { [self] outputGradient in
+            convolution.backward(outputGradient: outputGradient, window: window, weight: weight.value,
+                                 weightGradient: weight.gradient, biasGradient: bias?.gradient, group: strips.group)
         })
     }
 }
@@ -85,11 +106,13 @@ public final class GroupNormLayer {
     }
 
     /// The pullback accumulates the scale and shift gradients and returns the input gradient.
-    public func forward(_ input: Tensor) -> (output: Tensor, pullback: (Tensor) -> Tensor) {
-        let (output, statistics) = GroupNorm.forward(input, groups: groups, gamma: gamma.value, beta: beta.value)
+    /// With `strips`, `input` is this rank's strip and the statistics are over all strips.
+    public func forward(_ input: Tensor, strips: StripLayout? = nil) -> (output: Tensor, pullback: (Tensor) -> Tensor) {
+        let split = strips?.splitGroups(channelsPerGroup: channels / groups, width: input.width)
+        let (output, statistics) = GroupNorm.forward(input, groups: groups, gamma: gamma.value, beta: beta.value, split: split)
         return (output, { [self] outputGradient in
             GroupNorm.backward(outputGradient: outputGradient, input: input, statistics: statistics, groups: groups,
-                               gamma: gamma.value, gammaGradient: gamma.gradient, betaGradient: beta.gradient)
+                               gamma: gamma.value, gammaGradient: gamma.gradient, betaGradient: beta.gradient, split: split)
         })
     }
 }
@@ -114,6 +137,7 @@ public struct DropoutLayer {
     /// Identity when not training or when the probability is 0.
     public func forward(_ input: Tensor, context: ForwardContext) -> (output: Tensor, pullback: (Tensor) -> Tensor) {
         guard context.training, probability > 0 else { return (input, { $0 }) }
+        precondition(context.strips == nil, "DropoutLayer: masks are drawn per whole image; dropout does not run on strips yet")
         let (output, mask) = Dropout.forward(input, probability: probability, seed: context.seed,
                                              sampleIDs: context.sampleIDs, tag: tag)
         return (output, { Dropout.backward(outputGradient: $0, mask: mask) })

@@ -39,17 +39,18 @@ public final class ESPCN: Model {
 
     public func forward(_ input: Tensor, time t: [Float], context: ForwardContext) throws
         -> (output: Tensor, pullback: (Tensor) -> Void) {
-        try checkInput(input.shape, time: t, conditioned: false)
+        try checkInput(input.shape, time: t, conditioned: false, context: context)
+        let strips = context.strips
         var h = input
         var backs: [(Tensor) -> Tensor] = []
         for (conv, norm) in zip(convs, norms) {
-            let (c, backConv) = conv.forward(h)
-            let (n, backNorm) = norm.forward(c)
+            let (c, backConv) = conv.forward(h, strips: strips)
+            let (n, backNorm) = norm.forward(c, strips: strips)
             let (a, backAct) = activation(n)
             backs.append { backConv(backNorm(backAct($0))) }
             h = a
         }
-        let (residual, backOutput) = outputConv.forward(h)
+        let (residual, backOutput) = outputConv.forward(h, strips: strips)
         return (input + residual, { g in
             var dh = backOutput(g)
             for back in backs.reversed() { dh = back(dh) }

@@ -1,3 +1,4 @@
+import MSSpatial
 import MSTensor
 
 /// What a forward pass needs to know besides its input.
@@ -10,11 +11,22 @@ public struct ForwardContext: Sendable {
     /// stream id derived from step, level and sample index), so that random draws inside the
     /// network do not depend on where a sample sits in a batch or on which process runs it.
     public var sampleIDs: [UInt64]
+    /// Set when the input is one rank's strip of images split over a spatial group: the
+    /// layout of the map the call receives (nil: whole images).
+    public var strips: StripLayout?
 
-    public init(training: Bool, seed: UInt64 = 0, sampleIDs: [UInt64]) {
+    public init(training: Bool, seed: UInt64 = 0, sampleIDs: [UInt64], strips: StripLayout? = nil) {
         self.training = training
         self.seed = seed
         self.sampleIDs = sampleIDs
+        self.strips = strips
+    }
+
+    /// The context of a map `factor` times smaller on each side than this one's.
+    public func downsampled(by factor: Int) -> ForwardContext {
+        var context = self
+        context.strips = strips?.downsampled(by: factor)
+        return context
     }
 
     /// Evaluation context for a batch of `count` samples (no dropout).

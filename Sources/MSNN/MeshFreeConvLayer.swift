@@ -1,13 +1,20 @@
 import Foundation
 import MSKernels
+import MSSpatial
 import MSTensor
 
 /// A layer that maps `[N, C_in, H, W]` to `[N, C_out, H_out, W_out]` by a spatial filter: a
 /// standard convolution or a mesh-free one, chosen by `ModelConfiguration.convolution`.
 public protocol SpatialConvolution: AnyObject {
     /// The pullback accumulates parameter gradients and returns the input gradient (empty for
-    /// a layer that does not compute it).
-    func forward(_ input: Tensor) -> (output: Tensor, pullback: (Tensor) -> Tensor)
+    /// a layer that does not compute it). With `strips`, `input` is this rank's strip of the images laid out so, and the output
+    /// is its strip of the result (`StripConvolution`).
+    func forward(_ input: Tensor, strips: StripLayout?) -> (output: Tensor, pullback: (Tensor) -> Tensor)
+}
+
+extension SpatialConvolution {
+    /// On whole images.
+    public func forward(_ input: Tensor) -> (output: Tensor, pullback: (Tensor) -> Tensor) { forward(input, strips: nil) }
 }
 
 extension Conv2dLayer: SpatialConvolution {}
@@ -47,7 +54,8 @@ public final class MeshFreeConvLayer: SpatialConvolution {
     /// The current width σ (units of the unit square).
     public var sigma: Float { logSigma.map { exp($0.value[0]) } ?? fixedSigma }
 
-    public func forward(_ input: Tensor) -> (output: Tensor, pullback: (Tensor) -> Tensor) {
+    public func forward(_ input: Tensor, strips: StripLayout?) -> (output: Tensor, pullback: (Tensor) -> Tensor) {
+        precondition(strips == nil, "MeshFreeConvLayer(\(weight.slot.path)): mesh-free convolutions do not run on strips yet")
         precondition(input.channels == inputChannels,
                      "MeshFreeConvLayer(\(weight.slot.path)): input \(input.shape) has \(input.channels) channels, expected \(inputChannels)")
         let sigma = self.sigma

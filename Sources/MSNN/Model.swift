@@ -92,12 +92,18 @@ public protocol Model: AnyObject {
 extension Model {
     /// Throws unless `shape` is `[N, C, H, W]` with this model's channels and H, W multiples of
     /// `totalStride`.
-    public func checkInput(_ shape: [Int], time: [Float], conditioned: Bool) throws {
+    public func checkInput(_ shape: [Int], time: [Float], conditioned: Bool, context: ForwardContext) throws {
         guard shape.count == 4, shape[1] == configuration.imageChannels else {
             throw ModelError.inputShape(expected: "[N, \(configuration.imageChannels), H, W]", found: shape)
         }
-        guard shape[2] % totalStride == 0, shape[3] % totalStride == 0, shape[2] > 0, shape[3] > 0 else {
-            throw ModelError.resolution(network: configuration.network, height: shape[2], width: shape[3], stride: totalStride)
+        let height = context.strips?.rows.height ?? shape[2]
+        guard height % totalStride == 0, shape[3] % totalStride == 0, height > 0, shape[3] > 0 else {
+            throw ModelError.resolution(network: configuration.network, height: height, width: shape[3], stride: totalStride)
+        }
+        if let strips = context.strips {
+            precondition(shape[2] == strips.ownRows.count, "a strip of \(shape[2]) rows, the layout gives this rank \(strips.ownRows.count)")
+            precondition(strips.rows.bounds.allSatisfy { $0 % totalStride == 0 },
+                         "strips \(strips.rows.bounds) must start on multiples of the network's total stride \(totalStride)")
         }
         if conditioned && time.count != shape[0] {
             throw ModelError.inputShape(expected: "one time per sample (\(shape[0]))", found: [time.count])

@@ -40,16 +40,17 @@ public final class ResNet: Model {
 
     public func forward(_ input: Tensor, time t: [Float], context: ForwardContext) throws
         -> (output: Tensor, pullback: (Tensor) -> Void) {
-        try checkInput(input.shape, time: t, conditioned: true)
+        try checkInput(input.shape, time: t, conditioned: true, context: context)
+        let strips = context.strips
         let (embedding, backTime) = time.forward(t)
-        var (h, backInput) = inputConv.forward(input)
+        var (h, backInput) = inputConv.forward(input, strips: strips)
         var blockBacks: [(Tensor) -> (input: Tensor, embedding: Tensor)] = []
         for block in blocks {
-            let (next, back) = block.forward(h, embedding: embedding)
+            let (next, back) = block.forward(h, embedding: embedding, strips: strips)
             blockBacks.append(back)
             h = next
         }
-        let (out, backOutput) = outputConv.forward(h)
+        let (out, backOutput) = outputConv.forward(h, strips: strips)
         return (out * ResNet.outputScale, { g in
             var dh = backOutput(g * ResNet.outputScale)
             var dEmbedding = Tensor(shape: embedding.shape)

@@ -1,4 +1,5 @@
 import MSKernels
+import MSSpatial
 import MSTensor
 
 /// The UNet's residual block (guided-diffusion style), `[N, C_in, H, W] → [N, C_out, H, W]`:
@@ -32,17 +33,18 @@ public final class UNetResidualBlock {
     /// The pullback returns `(dL/dx, dL/dtemb)` and accumulates parameter gradients.
     public func forward(_ x: Tensor, embedding: Tensor, context: ForwardContext)
         -> (output: Tensor, pullback: (Tensor) -> (input: Tensor, embedding: Tensor)) {
-        let (n1, backNorm1) = norm1.forward(x)
+        let strips = context.strips
+        let (n1, backNorm1) = norm1.forward(x, strips: strips)
         let (a1, backAct1) = Activation.silu(n1)
-        let (c1, backConv1) = conv1.forward(a1)
+        let (c1, backConv1) = conv1.forward(a1, strips: strips)
         let (ae, backActE) = Activation.silu(embedding)
         let (projected, backProjection) = timeProjection.forward(ae)
         let h = Channels.addPerChannel(c1, projected)
-        let (n2, backNorm2) = norm2.forward(h)
+        let (n2, backNorm2) = norm2.forward(h, strips: strips)
         let (a2, backAct2) = Activation.silu(n2)
         let (d2, backDropout) = dropout.forward(a2, context: context)
-        let (c2, backConv2) = conv2.forward(d2)
-        let (skipped, backSkip) = skip?.forward(x) ?? (x, { $0 })
+        let (c2, backConv2) = conv2.forward(d2, strips: strips)
+        let (skipped, backSkip) = skip?.forward(x, strips: strips) ?? (x, { $0 })
         let output = skipped + c2
         return (output, { g in
             let dh = backNorm2(backAct2(backDropout(backConv2(g))))
@@ -74,13 +76,13 @@ public final class ResNetResidualBlock {
     }
 
     /// The pullback returns `(dL/dx, dL/dtemb)` and accumulates parameter gradients.
-    public func forward(_ x: Tensor, embedding: Tensor)
+    public func forward(_ x: Tensor, embedding: Tensor, strips: StripLayout?)
         -> (output: Tensor, pullback: (Tensor) -> (input: Tensor, embedding: Tensor)) {
-        let (c1, backConv1) = conv1.forward(x)
+        let (c1, backConv1) = conv1.forward(x, strips: strips)
         let (projected, backProjection) = timeProjection.forward(embedding)
-        let (n, backNorm) = norm.forward(Channels.addPerChannel(c1, projected))
+        let (n, backNorm) = norm.forward(Channels.addPerChannel(c1, projected), strips: strips)
         let (a, backAct) = activation(n)
-        let (c2, backConv2) = conv2.forward(a)
+        let (c2, backConv2) = conv2.forward(a, strips: strips)
         return (x + c2, { g in
             let dh = backNorm(backAct(backConv2(g)))
             let dEmbedding = backProjection(Channels.sumOverPixels(dh))

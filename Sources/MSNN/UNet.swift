@@ -79,26 +79,29 @@ public final class UNet: Model {
 
     public func forward(_ input: Tensor, time t: [Float], context: ForwardContext) throws
         -> (output: Tensor, pullback: (Tensor) -> Void) {
-        try checkInput(input.shape, time: t, conditioned: true)
+        try checkInput(input.shape, time: t, conditioned: true, context: context)
+        precondition(attention == nil || context.strips == nil, "UNet: the attention block does not run on strips yet")
         let levels = downBlocks.count
         let (embedding, backTime) = time.forward(t)
+        /// The context of level i, whose maps are 2^i times smaller than the input.
+        let contexts = (0..<levels).map { context.downsampled(by: 1 << $0) }
 
-        var (h, backInput) = inputConv.forward(input)
+        var (h, backInput) = inputConv.forward(input, strips: context.strips)
         var skips: [Tensor] = []
         var downBacks: [(Tensor) -> (input: Tensor, embedding: Tensor)] = []
         var downsampleBacks: [(Tensor) -> Tensor] = []
         for i in 0..<levels {
-            let (r, back) = downBlocks[i].forward(h, embedding: embedding, context: context)
+            let (r, back) = downBlocks[i].forward(h, embedding: embedding, context: contexts[i])
             downBacks.append(back)
             skips.append(r)
             h = r
             if i < levels - 1 {
-                let (d, backDown) = downsamples[i].forward(h)
+                let (d, backDown) = downsamples[i].forward(h, strips: contexts[i].strips)
                 downsampleBacks.append(backDown)
                 h = d
             }
         }
-        let (m, backMiddle) = middle.forward(h, embedding: embedding, context: context)
+        let (m, backMiddle) = middle.forward(h, embedding: embedding, context: contexts[levels - 1])
         h = m
         var backAttention: ((Tensor) -> Tensor)?
         if let attention {
@@ -111,18 +114,18 @@ public final class UNet: Model {
         var skipChannels: [Int] = []
         for (j, i) in stride(from: levels - 1, through: 0, by: -1).enumerated() {
             skipChannels.append(h.channels)
-            let (r, back) = upBlocks[j].forward(Channels.concatenate(h, skips[i]), embedding: embedding, context: context)
+            let (r, back) = upBlocks[j].forward(Channels.concatenate(h, skips[i]), embedding: embedding, context: contexts[i])
             upBacks.append(back)
             h = r
             if i > 0 {
-                let (c, backConv) = upsampleConvs[j].forward(Resample.upsampleNearest(h))
+                let (c, backConv) = upsampleConvs[j].forward(Resample.upsampleNearest(h), strips: contexts[i - 1].strips)
                 upsampleBacks.append({ Resample.upsampleNearestBackward(backConv($0)) })
                 h = c
             }
         }
-        let (n, backNorm) = outputNorm.forward(h)
+        let (n, backNorm) = outputNorm.forward(h, strips: context.strips)
         let (a, backAct) = Activation.silu(n)
-        let (output, backOutput) = outputConv.forward(a)
+        let (output, backOutput) = outputConv.forward(a, strips: context.strips)
 
         return (output, { g in
             var dh = backNorm(backAct(backOutput(g)))

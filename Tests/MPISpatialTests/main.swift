@@ -1,6 +1,7 @@
 import Foundation
 import MSDistributed
 import MSKernels
+import MSNN
 import MSSpatial
 import MSTensor
 
@@ -11,6 +12,9 @@ import MSTensor
 //                                      its fold-back is its adjoint (dot-product test)
 //     mstrain-mpi-spatial-check norm   group normalisation with its statistics reduced over the
 //                                      strips: output, input gradient, summed γ and β gradients
+//     mstrain-mpi-spatial-check networks  UNet, ResNet and ESPCN (standard convolutions) on
+//                                      strips: the output strip and every parameter's gradient,
+//                                      summed over the ranks, equal the whole image's
 //     mstrain-mpi-spatial-check conv   strip convolutions (3×3, 5×5, 1×1, stride 2 on odd
 //                                      heights, strips of unequal size): output, input gradient
 //                                      and summed weight and bias gradients equal the whole image's
@@ -184,7 +188,49 @@ func relativeDifference(_ a: [Float], _ b: [Float]) -> Double {
     }
 }
 
-let scenarios: [String: @MainActor () -> Void] = ["halo": checkHalo, "conv": checkConvolutions, "norm": checkNormalisation]
+@MainActor func checkNetworks() {
+    let part = communicator.rank
+    // The UNet's total stride is 4: strips start on multiples of 4 (36 rows: uneven strips for
+    // 4 ranks); ResNet and ESPCN have stride 1 and take an odd height.
+    let networks: [(ModelConfiguration, height: Int, width: Int)] = [
+        (ModelConfiguration(network: .unet, baseWidth: 8, groups: 4), 36, 20),
+        (ModelConfiguration(network: .resnet, baseWidth: 8), 23, 9),
+        (ModelConfiguration(network: .espcn), 23, 9),
+    ]
+    for (index, (configuration, h, w)) in networks.enumerated() {
+        let model = try! makeModel(configuration, seed: 5)
+        let input = randomTensor([2, configuration.imageChannels, h, w], stream: 200 + UInt64(index))
+        let time: [Float] = [0.3, 0.8]
+        let store = model.parameters
+        func gradients(_ input: Tensor, outputGradient: Tensor, context: ForwardContext) -> (output: Tensor, gradients: [Float]) {
+            store.zeroGradients()
+            let (output, pullback) = try! model.forward(input, time: time, context: context)
+            pullback(outputGradient)
+            return (output, Array(store.gradients))
+        }
+        let evaluation = ForwardContext.evaluation(count: 2)
+        let outputShape = try! model.forward(input, time: time, context: evaluation).output.shape
+        let outputGradient = randomTensor(outputShape, stream: 300 + UInt64(index))
+        let whole = gradients(input, outputGradient: outputGradient, context: evaluation)
+        for partition in partitions(height: h, alignment: model.totalStride) {
+            let own = partition.rows(of: part)
+            var context = evaluation
+            context.strips = StripLayout(group: communicator, rows: partition)
+            var strip = gradients(rows(input, own), outputGradient: rows(outputGradient, own), context: context)
+            strip.gradients.withUnsafeMutableBufferPointer { communicator.allreduce($0, op: .sum) }
+            let name = "\(configuration.network.rawValue) on \(h)×\(w), strips \(partition.bounds), rank \(part)"
+            let outputDifference = relativeDifference(strip.output.scalars, rows(whole.output, own).scalars)
+            require(outputDifference <= 1e-5, "\(name): output differs by \(outputDifference) (relative)")
+            for slot in store.slots {
+                let difference = relativeDifference(Array(strip.gradients[slot.range]), Array(whole.gradients[slot.range]))
+                require(difference <= 1e-5, "\(name): gradient of \(slot.path) differs by \(difference) (relative)")
+            }
+        }
+    }
+}
+
+let scenarios: [String: @MainActor () -> Void] = ["halo": checkHalo, "conv": checkConvolutions, "norm": checkNormalisation,
+                                                  "networks": checkNetworks]
 let arguments = CommandLine.arguments.dropFirst()
 guard arguments.count == 1, let scenario = scenarios[arguments.first!] else {
     FileHandle.standardError.write(Data("usage: mstrain-mpi-spatial-check \(scenarios.keys.sorted().joined(separator: "|"))\n".utf8))
