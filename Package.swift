@@ -43,7 +43,8 @@ let package = Package(
         .target(name: "MSTasks", dependencies: ["MSTensor", "MSKernels"], swiftSettings: fastMath),
         // What a step estimates and where: terms, their modelled cost, the split over ranks.
         .target(name: "MSPlan"),
-        .target(name: "MSMultiscale", dependencies: ["MSPlan", "MSTensor", "MSKernels", "MSNN", "MSTasks"], swiftSettings: fastMath),
+        .target(name: "MSMultiscale", dependencies: ["MSPlan", "MSTensor", "MSKernels", "MSNN", "MSSpatial", "MSTasks"],
+                swiftSettings: fastMath),
         .target(name: "MSDistributed", dependencies: ["CMPI"]),
         // Images split into row strips over a group of ranks: halo exchange and strip layers.
         .target(name: "MSSpatial", dependencies: ["MSTensor", "MSKernels", "MSDistributed"], swiftSettings: fastMath),

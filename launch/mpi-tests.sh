@@ -104,6 +104,11 @@ for ranks in 2 3; do
     scenario_args=("$scratch/adaptive-$ranks")
     run_case "adaptive stage ends and level batches equal one process's" "$ranks" adaptive 60
 done
+for ranks in 2 4; do
+    mkdir -p "$scratch/spatial-$ranks"
+    scenario_args=("$scratch/spatial-$ranks")
+    run_case "10 steps in spatial groups of 2 (and resumed without) equal one process's" "$ranks" spatial 90
+done
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

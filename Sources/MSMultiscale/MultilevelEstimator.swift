@@ -1,5 +1,6 @@
 import MSKernels
 import MSNN
+import MSSpatial
 import MSTasks
 import MSTensor
 
@@ -11,6 +12,20 @@ public protocol ExampleSource {
     /// Examples `samples` of the term at `level` in global step `step`, at the finest mesh,
     /// with one identifier per sample (used for dropout masks).
     func examples(step: Int, level: Int, samples: Range<Int>) throws -> (batch: DegradedBatch, sampleIDs: [UInt64])
+    /// The same examples' rows `rows` of the finest mesh (a strip of each image), bitwise
+    /// those rows of `examples(step:level:samples:)`.
+    func examples(step: Int, level: Int, samples: Range<Int>, rows: Range<Int>) throws -> (batch: DegradedBatch, sampleIDs: [UInt64])
+}
+
+extension ExampleSource {
+    /// The whole examples, cut to `rows`.
+    public func examples(step: Int, level: Int, samples: Range<Int>, rows: Range<Int>) throws
+        -> (batch: DegradedBatch, sampleIDs: [UInt64]) {
+        let (batch, ids) = try examples(step: step, level: level, samples: samples)
+        let region = ImageRegion(rows: rows, columns: 0..<batch.input.width)
+        return (DegradedBatch(input: region.extract(from: batch.input), target: region.extract(from: batch.target),
+                              draws: batch.draws), ids)
+    }
 }
 
 /// Loss sums of one term over the samples one process evaluated: `Σ_s ℓ_s` at the fine and
@@ -60,23 +75,39 @@ public final class MultilevelEstimator {
 
     /// Adds the contribution of `samples` (a subset of `0..<term.batchSize`) of `term` at
     /// `step`, each weighted `±1/term.batchSize`.
-    public func accumulate(term: EstimatorTerm, samples: Range<Int>, step: Int, source: ExampleSource) throws -> TermLoss {
+    ///
+    /// With `strips` (the layout of the term's level-ℓ maps over a spatial group), this rank
+    /// evaluates its strip of every sample: its share of each loss is its rows' squared errors
+    /// over the whole image's element count, so the group's shares add up to the loss and
+    /// gradient of whole images. Only the group's first rank counts the samples.
+    public func accumulate(term: EstimatorTerm, samples: Range<Int>, step: Int, source: ExampleSource,
+                           strips: StripLayout? = nil) throws -> TermLoss {
         precondition(samples.lowerBound >= 0 && samples.upperBound <= term.batchSize,
                      "samples \(samples) outside the term's batch 0..<\(term.batchSize)")
         var result = TermLoss(level: term.level)
         let chunkSize = microBatch << (2 * term.level)
+        /// The share of each loss this rank's rows carry.
+        let share = strips.map { Float($0.ownRows.count) / Float($0.rows.height) } ?? 1
         var start = samples.lowerBound
         while start < samples.upperBound {
             let chunk = start..<min(start + chunkSize, samples.upperBound)
-            let (batch, ids) = try source.examples(step: step, level: term.level, samples: chunk)
-            let weight = Float(chunk.count) / Float(term.batchSize)
-            let context = ForwardContext(training: true, seed: seed, sampleIDs: ids)
-            let (fine, coarse) = halves(of: batch, term: term)
-            result.fineLossSum += try evaluate(fine, weight: weight, context: context) * Double(chunk.count)
-            if let coarse {
-                result.coarseLossSum += try evaluate(coarse, weight: -weight, context: context) * Double(chunk.count)
+            let (batch, ids): (DegradedBatch, [UInt64])
+            if let strips {
+                let rows = strips.ownRows
+                (batch, ids) = try source.examples(step: step, level: term.level, samples: chunk,
+                                                   rows: (rows.lowerBound << term.level)..<(rows.upperBound << term.level))
+            } else {
+                (batch, ids) = try source.examples(step: step, level: term.level, samples: chunk)
             }
-            result.count += chunk.count
+            let weight = Float(chunk.count) / Float(term.batchSize)
+            let context = ForwardContext(training: true, seed: seed, sampleIDs: ids, strips: strips)
+            let (fine, coarse) = halves(of: batch, term: term)
+            result.fineLossSum += try evaluate(fine, weight: weight, share: share, context: context) * Double(chunk.count)
+            if let coarse {
+                result.coarseLossSum += try evaluate(coarse, weight: -weight, share: share, context: context.downsampled(by: 2))
+                    * Double(chunk.count)
+            }
+            if strips?.group.isRoot ?? true { result.count += chunk.count }
             start = chunk.upperBound
         }
         return result
@@ -105,14 +136,15 @@ public final class MultilevelEstimator {
         return (fine, LevelExamples(input: restriction(fine.input), target: restriction(fine.target), time: fine.time))
     }
 
-    /// Forward, mean squared error and backward with the loss scaled by `weight`;
-    /// returns the mean loss of the chunk.
-    private func evaluate(_ examples: LevelExamples, weight: Float, context: ForwardContext) throws -> Double {
+    /// Forward, mean squared error and backward with the loss scaled by `weight`; returns the
+    /// mean loss of the chunk, times `share` (a strip's rows over the image's, whose mean
+    /// squared error is `share` times the strip's mean).
+    private func evaluate(_ examples: LevelExamples, weight: Float, share: Float, context: ForwardContext) throws -> Double {
         let (output, pullback) = try model.forward(examples.input, time: examples.time, context: context)
         let prediction = residual ? output + examples.input : output
         let loss = MSELoss.forward(prediction: prediction, target: examples.target)
-        pullback(MSELoss.backward(prediction: prediction, target: examples.target, scale: weight))
-        return loss
+        pullback(MSELoss.backward(prediction: prediction, target: examples.target, scale: weight * share))
+        return loss * Double(share)
     }
 }
 

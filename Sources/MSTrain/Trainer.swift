@@ -29,12 +29,15 @@ public protocol CollectiveError: Error {}
 /// Errors that end a run.
 public enum TrainingError: CollectiveError, CustomStringConvertible, Equatable {
     case nonFinite(step: Int)
+    case rankCount(ranks: Int, spatialShards: Int)
 
     public var description: String {
         switch self {
         case .nonFinite(let step):
             return "step \(step): a loss or gradient was not finite and --on-non-finite stop is set; "
                 + "lower the learning rate, check the data for NaN, or use --on-non-finite skip"
+        case .rankCount(let ranks, let spatialShards):
+            return "--spatial-shards \(spatialShards) needs a rank count that is a multiple of it, got \(ranks) ranks"
         }
     }
 }
@@ -54,8 +57,12 @@ public final class Trainer {
     public let stopRequest = StopRequest()
     let reporter: ProgressReporter
     let reduction: StepReduction
+    /// Which terms run on strips, and how (`--spatial-shards`).
+    public let sharding: SpatialSharding
+    /// This rank's spatial group (nil for groups of one).
+    let spatialGroup: (any Communicator)?
     /// How each plan's samples are split over the ranks, computed once per plan.
-    private var levelPlans: [EstimatorPlan: LevelPlan] = [:]
+    private var shardPlans: [EstimatorPlan: ShardPlan] = [:]
 
     /// Opens the data, builds the model and optimizer and prepares the run directory (rank 0).
     /// `dataPath` is the resolved dataset file (the configuration's or the built-in default).
@@ -81,15 +88,23 @@ public final class Trainer {
         runDirectory = communicator.isRoot ? try RunDirectory(path: configuration.runDirectory)
             : RunDirectory(unverifiedPath: configuration.runDirectory)
         self.communicator = communicator
+        let groupSize = configuration.spatialShards
+        guard communicator.size % groupSize == 0 else {
+            throw TrainingError.rankCount(ranks: communicator.size, spatialShards: groupSize)
+        }
+        sharding = SpatialSharding(groupSize: groupSize, imageHeight: train.height, totalStride: model.totalStride)
+        spatialGroup = groupSize > 1 ? communicator.split(color: communicator.rank / groupSize, key: communicator.rank) : nil
         reduction = StepReduction(parameterCount: model.parameters.count,
                                   maximumTerms: schedule.stages.map(\.plan.terms.count).max()!)
     }
 
+    deinit { spatialGroup?.finalize() }
+
     /// How the samples of `plan` are split over this job's ranks.
-    public func levelPlan(for plan: EstimatorPlan) -> LevelPlan {
-        if let known = levelPlans[plan] { return known }
-        let computed = LevelPlan(plan, rankCount: communicator.size)
-        levelPlans[plan] = computed
+    public func shardPlan(for plan: EstimatorPlan) -> ShardPlan {
+        if let known = shardPlans[plan] { return known }
+        let computed = sharding.plan(plan, rankCount: communicator.size)
+        shardPlans[plan] = computed
         return computed
     }
 
@@ -142,8 +157,10 @@ public final class Trainer {
         communicator.step = step
         model.parameters.zeroGradients()
         var terms = plan.terms.map { TermLoss(level: $0.level) }
-        for shard in levelPlan(for: plan).shards(forRank: communicator.rank) {
-            let part = try estimator.accumulate(term: plan.terms[shard.term], samples: shard.samples, step: step, source: source)
+        for shard in shardPlan(for: plan).shards(forRank: communicator.rank) {
+            let term = plan.terms[shard.term]
+            let strips = shard.isTiled ? sharding.layout(of: term, group: spatialGroup!) : nil
+            let part = try estimator.accumulate(term: term, samples: shard.samples, step: step, source: source, strips: strips)
             terms[shard.term].fineLossSum += part.fineLossSum
             terms[shard.term].coarseLossSum += part.coarseLossSum
             terms[shard.term].count += part.count
@@ -233,7 +250,7 @@ public final class Trainer {
         let stage = state.schedule.stages[stageIndex]
         reporter.log("stage \(stageIndex + 1)/\(state.schedule.stages.count): \(stage.iterations) steps, "
                      + describe(stage.plan, finestSize: source.dataset.height))
-        if communicator.size > 1 { reporter.log(levelPlan(for: stage.plan).description) }
+        if communicator.size > 1 { reporter.log(shardPlan(for: stage.plan).description) }
         session.announcedStage = stageIndex
     }
 

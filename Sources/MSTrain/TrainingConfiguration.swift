@@ -124,6 +124,9 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var validationCount: Int = 32
     /// Largest number of samples in one forward/backward.
     public var microBatch: Int = 8
+    /// Ranks per spatial group: each group evaluates its share of the fine levels' samples
+    /// together, every rank on a strip of each image (docs/distribution.md). 1: whole images.
+    public var spatialShards: Int = 1
     /// Splits up to this size are cached in memory.
     public var memoryBudgetMB: Int = 2048
     /// End the run (instead of skipping the update) when a step's loss or gradient is not finite.
@@ -248,6 +251,13 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         guard checkpointEvery >= 0 else { throw fail("--checkpoint-every must not be negative, got \(checkpointEvery)") }
         guard keepCheckpoints >= 1 else { throw fail("--keep-checkpoints must be at least 1, got \(keepCheckpoints)") }
         guard microBatch >= 1 else { throw fail("--micro-batch must be at least 1, got \(microBatch)") }
+        guard spatialShards >= 1 else { throw fail("--spatial-shards must be at least 1, got \(spatialShards)") }
+        if spatialShards > 1 {
+            for (unsupported, option) in [(conv == .mfc, "--conv mfc"), (dropout > 0, "--dropout above 0"), (attention, "--attention")]
+            where unsupported {
+                throw fail("\(option) does not run on spatial shards yet; use --spatial-shards 1")
+            }
+        }
         guard memoryBudgetMB >= 0 else { throw fail("--memory-budget-mb must not be negative, got \(memoryBudgetMB)") }
         guard !runDirectory.isEmpty else { throw fail("--run-directory must not be empty") }
         do { try taskOptions.validate() } catch TaskError.invalidOption(let name, let value, let requirement) {

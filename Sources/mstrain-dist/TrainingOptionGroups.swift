@@ -164,4 +164,6 @@ struct RunOptions: ParsableArguments, Encodable {
 struct DistributionOptions: ParsableArguments, Encodable {
     @Option(help: "Largest number of finest-mesh samples in one forward/backward on a rank; a level ℓ term takes 4^ℓ times more (default 8).")
     var microBatch: Int?
+    @Option(help: "Ranks per spatial group: each group trains its share of the fine levels' samples together, every rank on a strip of each image, coarse levels whole; the rank count must be a multiple (default 1: whole images).")
+    var spatialShards: Int?
 }

@@ -16,6 +16,11 @@ import MSTrain
 //     mstrain-mpi-training-check adaptive DIR   a Full-Multiscale run with adaptive stage ends and
 //                                               level batches decides the same schedule and ends
 //                                               with the same parameters (1e-4) as one process
+//     mstrain-mpi-training-check spatial DIR    10 training steps in spatial groups of 2 ranks
+//                                               (the finest level on strips, 64×64 images) end
+//                                               with the same parameters (1e-4) as one process;
+//                                               so does a run resumed at step 5 from its
+//                                               checkpoint without spatial groups
 //
 // DIR is a scratch folder shared by the ranks. Rank 0 also runs the single-process reference.
 
@@ -44,6 +49,18 @@ func adaptiveConfiguration(runDirectory: String) -> TrainingConfiguration {
     return c
 }
 
+/// The tiny configuration on 64×64 images in spatial groups of `spatialShards` ranks (no
+/// dropout: its masks are drawn per whole image), with a checkpoint at step 5.
+func spatialConfiguration(runDirectory: String, spatialShards: Int) -> TrainingConfiguration {
+    var c = configuration(runDirectory: runDirectory)
+    c.dropout = 0
+    c.iterations = 10
+    c.validateEvery = 5
+    c.checkpointEvery = 5
+    c.spatialShards = spatialShards
+    return c
+}
+
 /// Largest |a − b| over the largest |b|.
 func relativeDifference(_ a: [Float], _ b: [Float]) -> Double {
     var difference: Float = 0, scale: Float = 1e-30
@@ -52,8 +69,8 @@ func relativeDifference(_ a: [Float], _ b: [Float]) -> Double {
 }
 
 let arguments = Array(CommandLine.arguments.dropFirst())
-guard arguments.count == 2, ["gradient", "training", "adaptive"].contains(arguments[0]) else {
-    FileHandle.standardError.write(Data("usage: mstrain-mpi-training-check gradient|training|adaptive DIR\n".utf8))
+guard arguments.count == 2, ["gradient", "training", "adaptive", "spatial"].contains(arguments[0]) else {
+    FileHandle.standardError.write(Data("usage: mstrain-mpi-training-check gradient|training|adaptive|spatial DIR\n".utf8))
     exit(64)
 }
 let (scenario, directory) = (arguments[0], arguments[1])
@@ -65,6 +82,38 @@ do {
     }
     communicator.barrier()
     let quiet = ProgressReporter(quiet: true)
+    if scenario == "spatial" {
+        let large = directory + "/large.h5"
+        if communicator.isRoot {
+            try DeadLeaves(size: 64, channels: 3, seed: 4).writeDataset(to: large, counts: [.train: 24, .valid: 2])
+        }
+        communicator.barrier()
+        let grouped = try Trainer(configuration: spatialConfiguration(runDirectory: directory + "/grouped", spatialShards: 2),
+                                  dataPath: large, reporter: quiet, communicator: communicator)
+        _ = try grouped.run()
+        guard grouped.replicasAgree() else { communicator.abort(message: "spatial: parameters differ between ranks", code: 2) }
+        // Resumed at step 5 without groups, from the grouped run's checkpoint.
+        let resumed = try Trainer(configuration: spatialConfiguration(runDirectory: directory + "/resumed", spatialShards: 1),
+                                  dataPath: large, reporter: quiet, communicator: communicator)
+        try resumed.resume(from: directory + "/grouped/" + CheckpointDirectory.fileName(step: 5))
+        _ = try resumed.run()
+        if communicator.isRoot {
+            let alone = try Trainer(configuration: spatialConfiguration(runDirectory: directory + "/alone", spatialShards: 1),
+                                    dataPath: large, reporter: quiet)
+            _ = try alone.run()
+            let reference = alone.model.parameters.snapshotValues()
+            for (name, trainer) in [("grouped", grouped), ("resumed without groups", resumed)] {
+                let difference = relativeDifference(trainer.model.parameters.snapshotValues(), reference)
+                guard difference <= 1e-4 else {
+                    communicator.abort(message: "spatial: \(name) on \(communicator.size) ranks differs from one process by \(difference)", code: 2)
+                }
+            }
+            print("spatial: ok on \(communicator.size) ranks (tiled terms \(grouped.shardPlan(for: grouped.state.schedule.stages[0].plan).isTiled))")
+        }
+        communicator.barrier()
+        communicator.finalize()
+        exit(0)
+    }
     if scenario == "adaptive" {
         let distributed = try Trainer(configuration: adaptiveConfiguration(runDirectory: directory + "/ranks"), dataPath: data,
                                       reporter: quiet, communicator: communicator)

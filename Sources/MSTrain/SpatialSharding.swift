@@ -1,0 +1,46 @@
+import MSDistributed
+import MSMultiscale
+import MSSpatial
+
+/// Which terms a run evaluates on strips, and the strips' layout (docs/distribution.md).
+///
+/// A term is tiled when its level's maps split into strips of at least `minimumRowsPerStrip`
+/// rows: below that, the halo rows every 3×3 layer borrows (two per strip) and the exchanges'
+/// latency cost more than a whole-sample split of the same work, so coarse levels stay whole
+/// and the group divides their samples instead. Strips start on multiples of the network's
+/// total stride, doubled for a correction, whose coarse half restricts the strip once more.
+public struct SpatialSharding: Sendable {
+    /// Ranks per group.
+    public let groupSize: Int
+    /// Rows of the finest mesh.
+    public let imageHeight: Int
+    /// The network's total stride.
+    public let totalStride: Int
+
+    /// The smallest strip, in rows of the term's level, worth splitting an image for.
+    public static let minimumRowsPerStrip = 32
+
+    public init(groupSize: Int, imageHeight: Int, totalStride: Int) {
+        self.groupSize = groupSize
+        self.imageHeight = imageHeight
+        self.totalStride = totalStride
+    }
+
+    /// Whether `term`'s samples are evaluated on strips.
+    public func isTiled(_ term: EstimatorTerm) -> Bool {
+        let rows = imageHeight >> term.level
+        return groupSize > 1 && rows / groupSize >= Self.minimumRowsPerStrip && rows / alignment(term) >= groupSize
+    }
+
+    /// The strips of `term`'s level-ℓ maps over `group` (of `groupSize` ranks).
+    public func layout(of term: EstimatorTerm, group: any Communicator) -> StripLayout {
+        StripLayout(group: group, rows: RowPartition(height: imageHeight >> term.level, parts: groupSize, alignment: alignment(term)))
+    }
+
+    /// What every one of `rankCount` ranks evaluates of `plan`.
+    public func plan(_ plan: EstimatorPlan, rankCount: Int) -> ShardPlan {
+        ShardPlan(plan, rankCount: rankCount, groupSize: groupSize, isTiled: isTiled)
+    }
+
+    private func alignment(_ term: EstimatorTerm) -> Int { totalStride * (term.isCorrection ? 2 : 1) }
+}
