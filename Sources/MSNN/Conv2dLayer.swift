@@ -58,9 +58,9 @@ extension Conv2dLayer {
                                       inputHeight: strips.rows.height, inputWidth: input.width,
                                       kernelSize: kernelSize, stride: stride, padding: padding)
         let convolution = StripConvolution(geometry: geometry, inputRows: strips.rows)
-        let (output, window) = convolution.forward(input, weight: weight.value, bias: bias?.value, group: strips.group)
+        let (output, borrowed) = convolution.forward(input, weight: weight.value, bias: bias?.value, group: strips.group)
         return (output, { [self] outputGradient in
-            convolution.backward(outputGradient: outputGradient, window: window, weight: weight.value,
+            convolution.backward(outputGradient: outputGradient, strip: input, borrowed: borrowed, weight: weight.value,
                                  weightGradient: weight.gradient, biasGradient: bias?.gradient, group: strips.group)
         })
     }

@@ -16,6 +16,8 @@ import MSTensor
 /// window's zero padding and are dropped. Backward sets the dropped rows' output gradient to
 /// zero, so they add nothing to the weight gradient, and folds the window's input gradient
 /// back onto the owners of its rows. The cost is `j₀` and a few trailing output rows per strip.
+/// Between the passes only the borrowed rows are kept (`BorrowedRows`), not the window: the
+/// strip itself is the caller's, and the backward pass puts the window together again.
 public struct StripConvolution: Sendable {
     /// The convolution on the whole image.
     public let geometry: Conv2dGeometry
@@ -55,22 +57,36 @@ public struct StripConvolution: Sendable {
         return g
     }
 
+    /// The rows of a window outside its strip: `above` and `below` rows of every plane.
+    public struct BorrowedRows: Sendable {
+        public var above: Tensor
+        public var below: Tensor
+    }
+
     /// This rank's strip of the input `[N, C_in, h, W]` → its strip of the output
-    /// `[N, C_out, h_out, W_out]`, and the window the backward pass needs.
+    /// `[N, C_out, h_out, W_out]`, and the borrowed rows the backward pass needs.
     public func forward(_ strip: Tensor, weight: UnsafeBufferPointer<Float>, bias: UnsafeBufferPointer<Float>?,
-                        group: any Communicator) -> (output: Tensor, window: Tensor) {
+                        group: any Communicator) -> (output: Tensor, borrowed: BorrowedRows) {
         let part = group.rank
         let window = halo.extend(strip, group: group)
         let full = Conv2d.forward(window, weight: weight, bias: bias, geometry: windowGeometry(part: part))
-        return (Self.rows(of: full, from: leadingRows, count: outputRows.rows(of: part).count), window)
+        let (above, below) = (halo.above[part], halo.below[part])
+        let borrowed = BorrowedRows(above: Self.rows(of: window, from: 0, count: above),
+                                    below: Self.rows(of: window, from: above + strip.height, count: below))
+        return (Self.rows(of: full, from: leadingRows, count: outputRows.rows(of: part).count), borrowed)
     }
 
     /// Accumulates the strip's share of the weight and bias gradients and returns the gradient
-    /// of this rank's input strip, from the gradient of its output strip and the forward's window.
-    public func backward(outputGradient: Tensor, window: Tensor, weight: UnsafeBufferPointer<Float>,
+    /// of this rank's input strip, from the gradient of its output strip, the input strip and
+    /// the rows the forward pass borrowed.
+    public func backward(outputGradient: Tensor, strip: Tensor, borrowed: BorrowedRows, weight: UnsafeBufferPointer<Float>,
                          weightGradient: UnsafeMutableBufferPointer<Float>, biasGradient: UnsafeMutableBufferPointer<Float>?,
                          group: any Communicator) -> Tensor {
         let g = windowGeometry(part: group.rank)
+        var window = Tensor(shape: [strip.batch, strip.channels, g.inputHeight, strip.width])
+        RowBlock.copy(borrowed.above, rows: 0..<borrowed.above.height, into: &window, at: 0)
+        RowBlock.copy(strip, rows: 0..<strip.height, into: &window, at: borrowed.above.height)
+        RowBlock.copy(borrowed.below, rows: 0..<borrowed.below.height, into: &window, at: borrowed.above.height + strip.height)
         var padded = Tensor(shape: g.outputShape)
         RowBlock.copy(outputGradient, rows: 0..<outputGradient.height, into: &padded, at: leadingRows)
         let windowGradient = Conv2d.backward(outputGradient: padded, input: window, weight: weight, geometry: g,

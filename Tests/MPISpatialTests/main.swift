@@ -121,10 +121,11 @@ func relativeDifference(_ a: [Float], _ b: [Float]) -> Double {
             var weightGradient = [Float](repeating: 0, count: weight.count), biasGradient = [Float](repeating: 0, count: cout)
             let (output, inputGradient) = weight.withUnsafeBufferPointer { wp in
                 bias.withUnsafeBufferPointer { bp in
-                    let (output, window) = strip.forward(rows(image, partition.rows(of: part)), weight: wp, bias: bp, group: communicator)
+                    let input = rows(image, partition.rows(of: part))
+                    let (output, borrowed) = strip.forward(input, weight: wp, bias: bp, group: communicator)
                     let gradient = weightGradient.withUnsafeMutableBufferPointer { wg in
                         biasGradient.withUnsafeMutableBufferPointer { bg in
-                            strip.backward(outputGradient: rows(outputGradient, ownOut), window: window, weight: wp,
+                            strip.backward(outputGradient: rows(outputGradient, ownOut), strip: input, borrowed: borrowed, weight: wp,
                                            weightGradient: wg, biasGradient: bg, group: communicator)
                         }
                     }
