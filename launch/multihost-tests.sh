@@ -5,7 +5,9 @@
 # script (what ssh does on a real cluster); the ranks talk over TCP on 198.18.0.0/24 only.
 #   1. a short 2-rank training across the two hosts finishes and writes its run directory;
 #   2. its weights equal those of the same training with mpirun -n 2 on one host, and of one
-#      process (relative difference at most 1e-4 per tensor);
+#      process (relative difference at most 1e-4 per tensor); and a spatial group of 2 ranks
+#      spanning the two hosts (each 64² image split into two strips, halos over TCP) ends with
+#      the weights of one process;
 #   3. a two-host run sent SIGUSR1 checkpoints and exits with 75 on both hosts, and resumed
 #      on the two hosts it ends with the same weights again;
 #   4. a lost host: kill -9 of every process in msB, or msB's link set down, mid-run ends the
@@ -134,19 +136,26 @@ ran_in_both() {  # the run's output shows 2 ranks, and mpirun started a daemon i
     log_has "2 rank(s)" "$1" && grep -q "^$addr_b $ns_b\$" "$work/rsh-agent.log" 2>/dev/null
 }
 
+# weights_match LABEL A B: passes LABEL when the weights files A and B agree (same_weights),
+# with the difference and the seconds since $t0; fails it otherwise.
+weights_match() {
+    local detail
+    if detail=$(same_weights "$2" "$3" 2>&1); then
+        pass "$1 ($detail; $(($(date +%s) - t0)) s)"
+    else
+        fail "$1: $detail"
+    fi
+}
+
 # resume_matches LABEL OUT RUN_DIR COMMAND...: runs the resuming COMMAND (bounded, output in OUT)
 # and checks that it resumed and ended with the weights of the uninterrupted one-host run
 # (the elapsed seconds are counted from $t0).
 resume_matches() {
-    local label=$1 out=$2 run=$3 status=0 detail
+    local label=$1 out=$2 run=$3 status=0
     shift 3
     bounded "$@" >"$out" 2>&1 || status=$?
     if [ "$status" -eq 0 ] && log_has "^resumed from" "$out" && [ -s "$run/weights.h5" ]; then
-        if detail=$(same_weights "$run/weights.h5" "$work/one-host/weights.h5" 2>&1); then
-            pass "$label ends with the uninterrupted weights ($detail; $(($(date +%s) - t0)) s)"
-        else
-            fail "$label ends with the uninterrupted weights: $detail"
-        fi
+        weights_match "$label ends with the uninterrupted weights" "$run/weights.h5" "$work/one-host/weights.h5"
     else
         fail "$label finishes (exit $status)" "$out"
     fi
@@ -195,11 +204,7 @@ t0=$(date +%s)
 status=0
 MSTRAIN_BIN="$bin" bounded launch/run-local.sh 2 "${train[@]}" --run-directory "$work/one-host" >"$work/one-host.out" 2>&1 || status=$?
 if [ "$status" -eq 0 ] && [ -s "$work/one-host/weights.h5" ]; then
-    if detail=$(same_weights "$work/two-hosts/weights.h5" "$work/one-host/weights.h5" 2>&1); then
-        pass "two hosts give the weights of 2 ranks on one host ($detail; $(($(date +%s) - t0)) s)"
-    else
-        fail "two hosts give the weights of 2 ranks on one host: $detail"
-    fi
+    weights_match "two hosts give the weights of 2 ranks on one host" "$work/two-hosts/weights.h5" "$work/one-host/weights.h5"
 else
     fail "2 ranks on one host (launch/run-local.sh) finish (exit $status)" "$work/one-host.out"
 fi
@@ -207,13 +212,28 @@ t0=$(date +%s)
 status=0
 bounded "$bin" train "${train[@]}" --threads 1 --run-directory "$work/one-process" >"$work/one-process.out" 2>&1 || status=$?
 if [ "$status" -eq 0 ] && [ -s "$work/one-process/weights.h5" ]; then
-    if detail=$(same_weights "$work/two-hosts/weights.h5" "$work/one-process/weights.h5" 2>&1); then
-        pass "two hosts give the weights of one process ($detail; $(($(date +%s) - t0)) s)"
-    else
-        fail "two hosts give the weights of one process: $detail"
-    fi
+    weights_match "two hosts give the weights of one process" "$work/two-hosts/weights.h5" "$work/one-process/weights.h5"
 else
     fail "one process finishes (exit $status)" "$work/one-process.out"
+fi
+
+# --- 2b. a spatially sharded training across the two hosts ---------------------------------
+# One group of 2 ranks, one on each host: every 64² image of the finest level is split into
+# two strips whose halo rows cross the veth link.
+t0=$(date +%s)
+"$bin" data synth --output "$work/large.h5" --train-count 8 --valid-count 2 --size 64 >/dev/null
+sharded=(--data "$work/large.h5" --width 8 --width-multipliers 1,2 --groups 4 --batch 2 --levels 2 --mode multiscale
+         --iterations 10 --validate-every 10 --validation-count 2)
+status=0
+bounded ip netns exec "$ns_a" "${two_hosts[@]}" "$bin" train "${sharded[@]}" --spatial-shards 2 \
+    --run-directory "$work/sharded-two-hosts" >"$work/sharded-two-hosts.out" 2>&1 || status=$?
+bounded "$bin" train "${sharded[@]}" --threads 1 --run-directory "$work/sharded-one-process" >"$work/sharded-one-process.out" 2>&1 \
+    || status=$?
+if [ "$status" -eq 0 ] && log_has "0: 0..<2 (strip)" "$work/sharded-two-hosts.out" && [ -s "$work/sharded-one-process/weights.h5" ]; then
+    weights_match "a spatial group of 2 ranks on two hosts (strips of each image) gives the weights of one process" \
+        "$work/sharded-two-hosts/weights.h5" "$work/sharded-one-process/weights.h5"
+else
+    fail "a spatial group across two hosts trains on strips (exit $status)" "$work/sharded-two-hosts.out"
 fi
 
 # --- 3. stop on a signal across the two hosts, resume there --------------------------------
