@@ -137,9 +137,9 @@ public struct DropoutLayer {
     /// Identity when not training or when the probability is 0.
     public func forward(_ input: Tensor, context: ForwardContext) -> (output: Tensor, pullback: (Tensor) -> Tensor) {
         guard context.training, probability > 0 else { return (input, { $0 }) }
-        precondition(context.strips == nil, "DropoutLayer: masks are drawn per whole image; dropout does not run on strips yet")
+        let strip = context.strips.map { Dropout.StripRows(rows: $0.ownRows, imageHeight: $0.rows.height) }
         let (output, mask) = Dropout.forward(input, probability: probability, seed: context.seed,
-                                             sampleIDs: context.sampleIDs, tag: tag)
+                                             sampleIDs: context.sampleIDs, tag: tag, strip: strip)
         return (output, { Dropout.backward(outputGradient: $0, mask: mask) })
     }
 }

@@ -253,7 +253,7 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         guard microBatch >= 1 else { throw fail("--micro-batch must be at least 1, got \(microBatch)") }
         guard spatialShards >= 1 else { throw fail("--spatial-shards must be at least 1, got \(spatialShards)") }
         if spatialShards > 1 {
-            for (unsupported, option) in [(conv == .mfc, "--conv mfc"), (dropout > 0, "--dropout above 0"), (attention, "--attention")]
+            for (unsupported, option) in [(conv == .mfc, "--conv mfc"), (attention, "--attention")]
             where unsupported {
                 throw fail("\(option) does not run on spatial shards yet; use --spatial-shards 1")
             }

@@ -12,7 +12,7 @@ import MSTensor
 //                                      its fold-back is its adjoint (dot-product test)
 //     mstrain-mpi-spatial-check norm   group normalisation with its statistics reduced over the
 //                                      strips: output, input gradient, summed γ and β gradients
-//     mstrain-mpi-spatial-check networks  UNet, ResNet and ESPCN (standard convolutions) on
+//     mstrain-mpi-spatial-check networks  UNet (also with dropout), ResNet and ESPCN on
 //                                      strips: the output strip and every parameter's gradient,
 //                                      summed over the ranks, equal the whole image's
 //     mstrain-mpi-spatial-check conv   strip convolutions (3×3, 5×5, 1×1, stride 2 on odd
@@ -195,6 +195,7 @@ func relativeDifference(_ a: [Float], _ b: [Float]) -> Double {
     // 4 ranks); ResNet and ESPCN have stride 1 and take an odd height.
     let networks: [(ModelConfiguration, height: Int, width: Int)] = [
         (ModelConfiguration(network: .unet, baseWidth: 8, groups: 4), 36, 20),
+        (ModelConfiguration(network: .unet, baseWidth: 8, groups: 4, dropout: 0.3), 36, 20),
         (ModelConfiguration(network: .resnet, baseWidth: 8), 23, 9),
         (ModelConfiguration(network: .espcn), 23, 9),
     ]
@@ -209,7 +210,8 @@ func relativeDifference(_ a: [Float], _ b: [Float]) -> Double {
             pullback(outputGradient)
             return (output, Array(store.gradients))
         }
-        let evaluation = ForwardContext.evaluation(count: 2)
+        // Dropout is on in training: its masks must be the whole image's, row for row.
+        let evaluation = ForwardContext(training: configuration.dropout > 0, seed: 9, sampleIDs: [11, 12])
         let outputShape = try! model.forward(input, time: time, context: evaluation).output.shape
         let outputGradient = randomTensor(outputShape, stream: 300 + UInt64(index))
         let whole = gradients(input, outputGradient: outputGradient, context: evaluation)

@@ -32,6 +32,25 @@ final class DropoutTests: XCTestCase {
         XCTAssertNotEqual(base.batchSlice(0..<1).scalars, base.batchSlice(1..<2).scalars, "another sample")
     }
 
+    /// A strip of rows gets, row for row, the mask of the whole image (at any word offset).
+    func testStripMaskIsTheWholeImagesRows() {
+        let shape = [2, 3, 9, 5]
+        let whole = Dropout.forward(Tensor(shape: shape, repeating: 1), probability: 0.4, seed: 8, sampleIDs: [4, 6], tag: 1).mask
+        for rows in [0..<4, 4..<9, 3..<7, 8..<9] {
+            var stripShape = shape
+            stripShape[2] = rows.count
+            let strip = Dropout.forward(Tensor(shape: stripShape, repeating: 1), probability: 0.4, seed: 8, sampleIDs: [4, 6], tag: 1,
+                                        strip: Dropout.StripRows(rows: rows, imageHeight: 9)).mask
+            for n in 0..<2 {
+                for c in 0..<3 {
+                    for (i, y) in rows.enumerated() {
+                        for x in 0..<5 { XCTAssertEqual(strip[n, c, i, x], whole[n, c, y, x], "rows \(rows), (\(n), \(c), \(y), \(x))") }
+                    }
+                }
+            }
+        }
+    }
+
     /// The kept fraction is within 4 standard errors of 1 − p; kept values are scaled by 1/(1 − p).
     func testKeepRate() {
         for p in [Float(0.1), 0.5, 0.8] {
