@@ -63,8 +63,8 @@ check "dry run prints the plan" sh -c "'$bin' train --data '$work/tiny.h5' --lev
 check "2-rank dry run prints the spatial groups and the tiled terms" sh -c "'$bin' data synth --output '$work/large.h5' \
     --train-count 4 --valid-count 2 --size 64 >/dev/null && ${mpi[*]} -n 2 '$bin' train --data '$work/large.h5' --mode multiscale \
     --levels 2 --spatial-shards 2 --dry-run | grep -q 'tiled terms (every rank of a group on a strip of each image): 0'"
-check "--spatial-shards with mesh-free convolutions exits 64 naming the option" sh -c "'$bin' train --spatial-shards 2 --conv mfc \
-    --dry-run 2>'$work/err'; [ \$? -eq 64 ] && grep -q '^error: --conv mfc does not run on spatial shards' '$work/err'"
+check "mesh-free filters wider than a strip exit 64 naming the options" sh -c "'$bin' train --spatial-shards 8 --conv mfc \
+    --dry-run 2>'$work/err'; [ \$? -eq 64 ] && grep -q '^error: --conv mfc with --mfc-sigma .* use --spatial-shards 5 or less' '$work/err'"
 check "diagnose levels" sh -c "'$bin' diagnose levels --data '$work/tiny.h5' --levels 2 --samples 3 ${tiny[*]} | grep -q 'beta'"
 check "bench kernels prints the selected layer with the machine's limits" sh -c "'$bin' bench kernels --tables conv \
     --layers 'enc2 skip' --batch 1 --size 32 --repeats 1 >'$work/kernels.txt' && grep -q 'sgemm 1024³: .* memory read: ' \

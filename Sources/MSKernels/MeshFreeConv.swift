@@ -68,9 +68,11 @@ public enum MeshFreeConv {
 
     /// The six basis responses of every input channel: `[N, C, H, W]` → `[N, 6·C, H, W]`, channel
     /// `c·6 + α`.
-    public static func basis(_ input: Tensor, sigma: Float, method: Method = .automatic) -> Tensor {
+    /// `imageHeight`: the height σ is measured against when `input` is a band of rows of a
+    /// taller image (a strip with its halo); default `H`.
+    public static func basis(_ input: Tensor, sigma: Float, imageHeight: Int? = nil, method: Method = .automatic) -> Tensor {
         let (h, w) = (input.height, input.width)
-        let passes = Passes(sigma: sigma, height: h, width: w)
+        let passes = Passes(sigma: sigma, height: imageHeight ?? h, width: w)
         let planes = input.batch * input.channels, p = h * w
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 3 * p)
         defer { scratch.deallocate() }
@@ -89,14 +91,15 @@ public enum MeshFreeConv {
 
     /// `input` `[N, C_in, H, W]`, `weight` `[C_out, C_in, 6]`, `bias` `[C_out]` or nil →
     /// `output` `[N, C_out, H, W]`, and the basis responses `[N, 6·C_in, H, W]` that `backward`
-    /// needs.
+    /// needs. `imageHeight` as for `basis`.
     public static func forward(_ input: Tensor, weight: UnsafeBufferPointer<Float>, bias: UnsafeBufferPointer<Float>?,
-                               outputChannels: Int, sigma: Float, method: Method = .automatic) -> (output: Tensor, basis: Tensor) {
+                               outputChannels: Int, sigma: Float, imageHeight: Int? = nil,
+                               method: Method = .automatic) -> (output: Tensor, basis: Tensor) {
         let k = basisSize * input.channels, p = input.height * input.width
         checkWeight(weight.count, outputChannels: outputChannels, inputChannels: input.channels, "MeshFreeConv.forward")
         precondition(bias == nil || bias!.count == outputChannels,
                      "MeshFreeConv.forward: bias has \(bias!.count) elements, expected [\(outputChannels)]")
-        let responses = basis(input, sigma: sigma, method: method)
+        let responses = basis(input, sigma: sigma, imageHeight: imageHeight, method: method)
         let output = responses.withUnsafeBufferPointer { bb in
             Vectorised.makeTensor(shape: [input.batch, outputChannels, input.height, input.width]) { y in
                 for n in 0..<input.batch {
@@ -124,8 +127,9 @@ public enum MeshFreeConv {
     ///
     /// The input gradient applies the adjoint passes (the flipped filters, x then y); the σ
     /// gradient is `Σ_α ⟨dL/dB_α, ∂B_α/∂log σ⟩` with `∂B_α = (∂g_a) ⊗ g_b ⋆ u + g_a ⊗ (∂g_b) ⋆ u`.
+    /// `imageHeight` as for `basis`.
     public static func backward(outputGradient: Tensor, input: Tensor, basis: Tensor, weight: UnsafeBufferPointer<Float>,
-                                sigma: Float, method: Method = .automatic,
+                                sigma: Float, imageHeight: Int? = nil, method: Method = .automatic,
                                 weightGradient: UnsafeMutableBufferPointer<Float>?,
                                 biasGradient: UnsafeMutableBufferPointer<Float>?,
                                 logSigmaGradient: UnsafeMutablePointer<Float>?,
@@ -140,7 +144,7 @@ public enum MeshFreeConv {
                      "MeshFreeConv.backward: weight gradient has \(weightGradient!.count) elements, expected \(weight.count)")
         precondition(biasGradient == nil || biasGradient!.count == outputChannels,
                      "MeshFreeConv.backward: bias gradient has \(biasGradient!.count) elements, expected [\(outputChannels)]")
-        let passes = Passes(sigma: sigma, height: h, width: w)
+        let passes = Passes(sigma: sigma, height: imageHeight ?? h, width: w)
         let basisGradient = UnsafeMutablePointer<Float>.allocate(capacity: k * p)
         defer { basisGradient.deallocate() }
         var inputGradient = computeInputGradient ? Tensor(shape: input.shape) : nil

@@ -55,9 +55,9 @@ public final class MeshFreeConvLayer: SpatialConvolution {
     public var sigma: Float { logSigma.map { exp($0.value[0]) } ?? fixedSigma }
 
     public func forward(_ input: Tensor, strips: StripLayout?) -> (output: Tensor, pullback: (Tensor) -> Tensor) {
-        precondition(strips == nil, "MeshFreeConvLayer(\(weight.slot.path)): mesh-free convolutions do not run on strips yet")
         precondition(input.channels == inputChannels,
                      "MeshFreeConvLayer(\(weight.slot.path)): input \(input.shape) has \(input.channels) channels, expected \(inputChannels)")
+        if let strips { return forward(strip: input, strips) }
         let sigma = self.sigma
         let (full, basis) = MeshFreeConv.forward(input, weight: weight.value, bias: bias?.value, outputChannels: outputChannels,
                                                  sigma: sigma)
@@ -68,6 +68,32 @@ public final class MeshFreeConvLayer: SpatialConvolution {
                                          sigma: sigma, weightGradient: weight.gradient, biasGradient: bias?.gradient,
                                          logSigmaGradient: logSigma?.gradient.baseAddress,
                                          computeInputGradient: computesInputGradient) ?? Tensor(shape: [0])
+        })
+    }
+}
+
+extension MeshFreeConvLayer {
+    /// `forward` on this rank's strip: the filters reach `r = ⌈6σ·H⌉` rows (σ against the whole
+    /// image's height H), so the strip borrows r rows from each neighbour, the layer runs on that
+    /// window, and the strip keeps its own rows; the backward pass folds the window's input
+    /// gradient back onto the rows' owners. With stride 2 the strip's even rows are the image's.
+    fileprivate func forward(strip input: Tensor, _ strips: StripLayout) -> (output: Tensor, pullback: (Tensor) -> Tensor) {
+        let (sigma, height) = (self.sigma, strips.rows.height)
+        let radius = GaussianDerivativeTaps(pixels: Double(sigma) * Double(height)).radius
+        let halo = RowHalo(partition: strips.rows, above: Array(repeating: radius, count: strips.rows.parts),
+                           below: Array(repeating: radius, count: strips.rows.parts))
+        let window = halo.extend(input, group: strips.group)
+        let (full, basis) = MeshFreeConv.forward(window, weight: weight.value, bias: bias?.value, outputChannels: outputChannels,
+                                                 sigma: sigma, imageHeight: height)
+        let own = full.rows(radius..<(radius + input.height))
+        return (stride == 2 ? Resample.restrictInject(own) : own, { [self] outputGradient in
+            let ownGradient = stride == 2 ? Resample.restrictInjectBackward(outputGradient) : outputGradient
+            let windowGradient = MeshFreeConv.backward(outputGradient: ownGradient.embedded(inHeight: window.height, at: radius),
+                                                       input: window, basis: basis, weight: weight.value, sigma: sigma,
+                                                       imageHeight: height, weightGradient: weight.gradient,
+                                                       biasGradient: bias?.gradient, logSigmaGradient: logSigma?.gradient.baseAddress,
+                                                       computeInputGradient: computesInputGradient)
+            return windowGradient.map { halo.foldBack($0, group: strips.group) } ?? Tensor(shape: [0])
         })
     }
 }

@@ -157,3 +157,19 @@ enum RowBlock {
         unpack(pack(source, rows: rows), into: &target, rows: row..<(row + rows.count), adding: false)
     }
 }
+
+extension Tensor {
+    /// Rows `rows` of every `[H, W]` plane of this `[N, C, H, W]` tensor, `[N, C, |rows|, W]`.
+    public func rows(_ rows: Range<Int>) -> Tensor {
+        var result = Tensor(shape: [batch, channels, rows.count, width])
+        RowBlock.copy(self, rows: rows, into: &result, at: 0)
+        return result
+    }
+
+    /// `[N, C, height, W]`, zero but for rows `row ..< row + H`, which hold this tensor.
+    public func embedded(inHeight height: Int, at row: Int) -> Tensor {
+        var result = Tensor(shape: [batch, channels, height, width])
+        RowBlock.copy(self, rows: 0..<self.height, into: &result, at: row)
+        return result
+    }
+}

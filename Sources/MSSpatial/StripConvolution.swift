@@ -71,9 +71,8 @@ public struct StripConvolution: Sendable {
         let window = halo.extend(strip, group: group)
         let full = Conv2d.forward(window, weight: weight, bias: bias, geometry: windowGeometry(part: part))
         let (above, below) = (halo.above[part], halo.below[part])
-        let borrowed = BorrowedRows(above: Self.rows(of: window, from: 0, count: above),
-                                    below: Self.rows(of: window, from: above + strip.height, count: below))
-        return (Self.rows(of: full, from: leadingRows, count: outputRows.rows(of: part).count), borrowed)
+        let borrowed = BorrowedRows(above: window.rows(0..<above), below: window.rows((above + strip.height)..<(above + strip.height + below)))
+        return (full.rows(leadingRows..<(leadingRows + outputRows.rows(of: part).count)), borrowed)
     }
 
     /// Accumulates the strip's share of the weight and bias gradients and returns the gradient
@@ -87,19 +86,11 @@ public struct StripConvolution: Sendable {
         RowBlock.copy(borrowed.above, rows: 0..<borrowed.above.height, into: &window, at: 0)
         RowBlock.copy(strip, rows: 0..<strip.height, into: &window, at: borrowed.above.height)
         RowBlock.copy(borrowed.below, rows: 0..<borrowed.below.height, into: &window, at: borrowed.above.height + strip.height)
-        var padded = Tensor(shape: g.outputShape)
-        RowBlock.copy(outputGradient, rows: 0..<outputGradient.height, into: &padded, at: leadingRows)
+        let padded = outputGradient.embedded(inHeight: g.outputHeight, at: leadingRows)
         let windowGradient = Conv2d.backward(outputGradient: padded, input: window, weight: weight, geometry: g,
                                              weightGradient: weightGradient, biasGradient: biasGradient)!
         return halo.foldBack(windowGradient, group: group)
     }
 
     private var leadingRows: Int { Self.droppedLeadingRows(stride: geometry.stride, padding: geometry.padding) }
-
-    /// Rows `first ..< first + count` of every plane.
-    static func rows(of tensor: Tensor, from first: Int, count: Int) -> Tensor {
-        var result = Tensor(shape: [tensor.batch, tensor.channels, count, tensor.width])
-        RowBlock.copy(tensor, rows: first..<(first + count), into: &result, at: 0)
-        return result
-    }
 }

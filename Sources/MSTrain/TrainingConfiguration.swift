@@ -253,9 +253,11 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         guard microBatch >= 1 else { throw fail("--micro-batch must be at least 1, got \(microBatch)") }
         guard spatialShards >= 1 else { throw fail("--spatial-shards must be at least 1, got \(spatialShards)") }
         if spatialShards > 1 {
-            for (unsupported, option) in [(conv == .mfc, "--conv mfc"), (attention, "--attention")]
-            where unsupported {
-                throw fail("\(option) does not run on spatial shards yet; use --spatial-shards 1")
+            if attention { throw fail("--attention does not run on spatial shards yet; use --spatial-shards 1") }
+            // A mesh-free filter reaches 6σ·H rows; a strip (H/G rows) borrows from its neighbours only.
+            if conv == .mfc && 6 * mfcSigma * Float(spatialShards) > 1 {
+                throw fail("--conv mfc with --mfc-sigma \(mfcSigma) reaches \(6 * mfcSigma) of the image height, more than a strip "
+                           + "of 1/\(spatialShards); use --spatial-shards \(max(1, Int(1 / (6 * mfcSigma)))) or less, or a smaller --mfc-sigma")
             }
         }
         guard memoryBudgetMB >= 0 else { throw fail("--memory-budget-mb must not be negative, got \(memoryBudgetMB)") }

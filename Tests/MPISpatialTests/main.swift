@@ -12,7 +12,8 @@ import MSTensor
 //                                      its fold-back is its adjoint (dot-product test)
 //     mstrain-mpi-spatial-check norm   group normalisation with its statistics reduced over the
 //                                      strips: output, input gradient, summed γ and β gradients
-//     mstrain-mpi-spatial-check networks  UNet (also with dropout), ResNet and ESPCN on
+//     mstrain-mpi-spatial-check networks  UNet (also with dropout, and mesh-free), ResNet (also
+//                                      mesh-free) and ESPCN on
 //                                      strips: the output strip and every parameter's gradient,
 //                                      summed over the ranks, equal the whole image's
 //     mstrain-mpi-spatial-check conv   strip convolutions (3×3, 5×5, 1×1, stride 2 on odd
@@ -192,14 +193,18 @@ func relativeDifference(_ a: [Float], _ b: [Float]) -> Double {
 @MainActor func checkNetworks() {
     let part = communicator.rank
     // The UNet's total stride is 4: strips start on multiples of 4 (36 rows: uneven strips for
-    // 4 ranks); ResNet and ESPCN have stride 1 and take an odd height.
-    let networks: [(ModelConfiguration, height: Int, width: Int)] = [
-        (ModelConfiguration(network: .unet, baseWidth: 8, groups: 4), 36, 20),
-        (ModelConfiguration(network: .unet, baseWidth: 8, groups: 4, dropout: 0.3), 36, 20),
-        (ModelConfiguration(network: .resnet, baseWidth: 8), 23, 9),
-        (ModelConfiguration(network: .espcn), 23, 9),
+    // 4 ranks); ResNet and ESPCN have stride 1 and take an odd height. Mesh-free convolutions
+    // borrow ⌈6σ·H⌉ rows (12 at 64 rows, σ = 1/32) from each neighbour, so their strips are
+    // the balanced ones, which are at least that high.
+    let networks: [(ModelConfiguration, height: Int, width: Int, uneven: Bool)] = [
+        (ModelConfiguration(network: .unet, baseWidth: 8, groups: 4), 36, 20, true),
+        (ModelConfiguration(network: .unet, baseWidth: 8, groups: 4, dropout: 0.3), 36, 20, true),
+        (ModelConfiguration(network: .resnet, baseWidth: 8), 23, 9, true),
+        (ModelConfiguration(network: .espcn), 23, 9, true),
+        (ModelConfiguration(network: .unet, baseWidth: 8, groups: 4, convolution: .mfc), 64, 12, false),
+        (ModelConfiguration(network: .resnet, baseWidth: 8, convolution: .mfc), 64, 7, false),
     ]
-    for (index, (configuration, h, w)) in networks.enumerated() {
+    for (index, (configuration, h, w, uneven)) in networks.enumerated() {
         let model = try! makeModel(configuration, seed: 5)
         let input = randomTensor([2, configuration.imageChannels, h, w], stream: 200 + UInt64(index))
         let time: [Float] = [0.3, 0.8]
@@ -215,7 +220,7 @@ func relativeDifference(_ a: [Float], _ b: [Float]) -> Double {
         let outputShape = try! model.forward(input, time: time, context: evaluation).output.shape
         let outputGradient = randomTensor(outputShape, stream: 300 + UInt64(index))
         let whole = gradients(input, outputGradient: outputGradient, context: evaluation)
-        for partition in partitions(height: h, alignment: model.totalStride) {
+        for partition in partitions(height: h, alignment: model.totalStride).prefix(uneven ? 2 : 1) {
             let own = partition.rows(of: part)
             var context = evaluation
             context.strips = StripLayout(group: communicator, rows: partition)
