@@ -108,6 +108,26 @@ public final class AttentionBlock {
                                  kernelSize: 1, zeroInitialized: true)
     }
 
+    /// With `strips`, `x` is this rank's strip: the block is global over the pixels, so the
+    /// group gathers the whole map, every rank computes the block on it, and keeps its rows.
+    /// The backward pass gathers the output gradient likewise; every rank then holds the same
+    /// parameter gradients, and keeps 1/G of them so that the step's allreduce counts them once.
+    public func forward(_ x: Tensor, strips: StripLayout?) -> (output: Tensor, pullback: (Tensor) -> Tensor) {
+        guard let strips else { return forward(x) }
+        let (y, back) = forward(strips.gather(x))
+        return (y.rows(strips.ownRows), { [self] g in
+            let parameters = [norm.gamma, norm.beta, qkv.weight, qkv.bias!, projection.weight, projection.bias!]
+            let before = parameters.map { Array($0.gradient) }
+            let dx = back(strips.gather(g))
+            let share = 1 / Float(strips.rows.parts)
+            for (parameter, old) in zip(parameters, before) {
+                let gradient = parameter.gradient
+                for i in gradient.indices { gradient[i] = old[i] + (gradient[i] - old[i]) * share }
+            }
+            return dx.rows(strips.ownRows)
+        })
+    }
+
     public func forward(_ x: Tensor) -> (output: Tensor, pullback: (Tensor) -> Tensor) {
         let (n, backNorm) = norm.forward(x)
         let (qkvOut, backQKV) = qkv.forward(n)

@@ -80,7 +80,6 @@ public final class UNet: Model {
     public func forward(_ input: Tensor, time t: [Float], context: ForwardContext) throws
         -> (output: Tensor, pullback: (Tensor) -> Void) {
         try checkInput(input.shape, time: t, conditioned: true, context: context)
-        precondition(attention == nil || context.strips == nil, "UNet: the attention block does not run on strips yet")
         let levels = downBlocks.count
         let (embedding, backTime) = time.forward(t)
         /// The context of level i, whose maps are 2^i times smaller than the input.
@@ -105,7 +104,7 @@ public final class UNet: Model {
         h = m
         var backAttention: ((Tensor) -> Tensor)?
         if let attention {
-            let (a, back) = attention.forward(h)
+            let (a, back) = attention.forward(h, strips: contexts[levels - 1].strips)
             backAttention = back
             h = a
         }

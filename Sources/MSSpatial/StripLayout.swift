@@ -1,5 +1,6 @@
 import MSDistributed
 import MSKernels
+import MSTensor
 
 /// How one map of a network is held by a spatial group: every rank of `group` holds the rows
 /// `rows.rows(of: group.rank)` of every sample and channel, over the full width.
@@ -26,6 +27,14 @@ public struct StripLayout: @unchecked Sendable {
         precondition(rows.bounds.dropLast().allSatisfy { $0 % factor == 0 },
                      "StripLayout: strips \(rows.bounds) are not aligned to a factor of \(factor)")
         return StripLayout(group: group, rows: rows.outputPartition(stride: factor, outputHeight: (rows.height + factor - 1) / factor))
+    }
+
+    /// The whole map `[N, C, H, W]` on every rank of the group, from each rank's strip
+    /// `[N, C, h, W]`: the strips placed in their rows and summed over the group (one allreduce).
+    public func gather(_ strip: Tensor) -> Tensor {
+        var whole = strip.embedded(inHeight: rows.height, at: ownRows.lowerBound)
+        whole.withUnsafeMutableBufferPointer { group.allreduce($0, op: .sum) }
+        return whole
     }
 
     /// The statistics of normalisation groups of `channelsPerGroup` channels of width `width`

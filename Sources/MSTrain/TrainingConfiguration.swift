@@ -253,7 +253,6 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         guard microBatch >= 1 else { throw fail("--micro-batch must be at least 1, got \(microBatch)") }
         guard spatialShards >= 1 else { throw fail("--spatial-shards must be at least 1, got \(spatialShards)") }
         if spatialShards > 1 {
-            if attention { throw fail("--attention does not run on spatial shards yet; use --spatial-shards 1") }
             // A mesh-free filter reaches 6σ·H rows; a strip (H/G rows) borrows from its neighbours only.
             if conv == .mfc && 6 * mfcSigma * Float(spatialShards) > 1 {
                 throw fail("--conv mfc with --mfc-sigma \(mfcSigma) reaches \(6 * mfcSigma) of the image height, more than a strip "
