@@ -85,6 +85,7 @@ binary="$bin_path/mstrain-mpi-spatial-check"
 scenario_args=()
 for ranks in 1 2 3 4; do
     run_case "halo exchange equals the whole image's rows, fold-back is its adjoint" "$ranks" halo 30
+    run_case "gathered strips equal the whole image, and the gather passes the adjoint test" "$ranks" gather 30
     run_case "strip convolutions equal the whole image's (output and gradients)" "$ranks" conv 60
     run_case "group normalisation over strips equals the whole image's" "$ranks" norm 30
     run_case "UNet, ResNet and ESPCN on strips equal the whole image's (output, every gradient)" "$ranks" networks 60

@@ -118,6 +118,7 @@ enum RowBlock {
     /// Rows `rows` of every plane, `[N·C·|rows|·W]`.
     static func pack(_ tensor: Tensor, rows: Range<Int>) -> [Float] {
         let (planes, h, w) = (tensor.batch * tensor.channels, tensor.height, tensor.width)
+        precondition(rows.lowerBound >= 0 && rows.upperBound <= h, "RowBlock.pack: rows \(rows) of a tensor of \(h) rows")
         var packed = [Float](repeating: 0, count: planes * rows.count * w)
         guard !rows.isEmpty else { return packed }
         tensor.withUnsafeBufferPointer { t in
@@ -134,6 +135,7 @@ enum RowBlock {
     /// Writes (or adds) `packed` (from `pack`) into rows `rows` of every plane of `tensor`.
     static func unpack(_ packed: [Float], into tensor: inout Tensor, rows: Range<Int>, adding: Bool) {
         let (planes, h, w) = (tensor.batch * tensor.channels, tensor.height, tensor.width)
+        precondition(rows.lowerBound >= 0 && rows.upperBound <= h, "RowBlock.unpack: rows \(rows) of a tensor of \(h) rows")
         precondition(packed.count == planes * rows.count * w, "RowBlock.unpack: \(packed.count) values for \(rows.count) rows")
         guard !rows.isEmpty else { return }
         packed.withUnsafeBufferPointer { p in

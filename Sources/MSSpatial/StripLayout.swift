@@ -32,6 +32,7 @@ public struct StripLayout: @unchecked Sendable {
     /// The whole map `[N, C, H, W]` on every rank of the group, from each rank's strip
     /// `[N, C, h, W]`: the strips placed in their rows and summed over the group (one allreduce).
     public func gather(_ strip: Tensor) -> Tensor {
+        precondition(strip.height == ownRows.count, "StripLayout.gather: a strip of \(strip.height) rows, the layout gives this rank \(ownRows.count)")
         var whole = strip.embedded(inHeight: rows.height, at: ownRows.lowerBound)
         whole.withUnsafeMutableBufferPointer { group.allreduce($0, op: .sum) }
         return whole

@@ -16,6 +16,8 @@ import MSTensor
 //                                      mesh-free) and ESPCN on
 //                                      strips: the output strip and every parameter's gradient,
 //                                      summed over the ranks, equal the whole image's
+//     mstrain-mpi-spatial-check gather the strips gathered into the whole map equal the image,
+//                                      and the gather passes the dot-product test with its adjoint
 //     mstrain-mpi-spatial-check conv   strip convolutions (3×3, 5×5, 1×1, stride 2 on odd
 //                                      heights, strips of unequal size): output, input gradient
 //                                      and summed weight and bias gradients equal the whole image's
@@ -88,6 +90,31 @@ func relativeDifference(_ a: [Float], _ b: [Float]) -> Double {
             let (sumForward, sumAdjoint) = (communicator.allreduce(forward, op: .sum), communicator.allreduce(adjoint, op: .sum))
             require(abs(sumForward - sumAdjoint) <= 1e-6 * max(1, abs(sumForward)),
                     "halo \(above)/\(below) of \(partition.bounds): <Ex, y> = \(sumForward), <x, Eᵀy> = \(sumAdjoint)")
+        }
+    }
+}
+
+/// Gathering the strips into the whole map on every rank: it equals the image, and its adjoint
+/// (each rank's rows of the sum of the ranks' whole-map gradients, as the attention block's
+/// backward pass takes them) passes the dot-product test.
+@MainActor func checkGather() {
+    let part = communicator.rank
+    for height in [23, 40] {
+        for partition in partitions(height: height, alignment: 1) {
+            let layout = StripLayout(group: communicator, rows: partition)
+            let image = randomTensor([2, 3, height, 5], stream: 500)
+            let own = partition.rows(of: part)
+            let whole = layout.gather(rows(image, own))
+            require(whole == image, "gather of \(partition.bounds): the whole map differs from the image")
+            let y = randomTensor(image.shape, stream: 600 + UInt64(part))
+            var summed = y
+            summed.withUnsafeMutableBufferPointer { communicator.allreduce($0, op: .sum) }
+            let adjoint = summed.rows(own)
+            let forward = zip(whole.scalars, y.scalars).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+            let back = zip(rows(image, own).scalars, adjoint.scalars).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+            let (sumForward, sumBack) = (communicator.allreduce(forward, op: .sum), communicator.allreduce(back, op: .sum))
+            require(abs(sumForward - sumBack) <= 1e-6 * max(1, abs(sumForward)),
+                    "gather of \(partition.bounds): <Gx, y> = \(sumForward), <x, Gᵀy> = \(sumBack)")
         }
     }
 }
@@ -245,7 +272,7 @@ func relativeDifference(_ a: [Float], _ b: [Float]) -> Double {
     }
 }
 
-let scenarios: [String: @MainActor () -> Void] = ["halo": checkHalo, "conv": checkConvolutions, "norm": checkNormalisation,
+let scenarios: [String: @MainActor () -> Void] = ["halo": checkHalo, "gather": checkGather, "conv": checkConvolutions, "norm": checkNormalisation,
                                                   "networks": checkNetworks]
 let arguments = CommandLine.arguments.dropFirst()
 guard arguments.count == 1, let scenario = scenarios[arguments.first!] else {
