@@ -37,6 +37,13 @@ public struct SpatialSharding: Sendable {
         StripLayout(group: group, rows: RowPartition(height: imageHeight >> term.level, parts: groupSize, alignment: alignment(term)))
     }
 
+    /// The strips of whole finest-mesh images over `group` (validation), or nil when the finest
+    /// level is not tiled.
+    public func wholeImageLayout(group: any Communicator) -> StripLayout? {
+        let image = EstimatorTerm(level: 0, isCorrection: false, batchSize: 1)
+        return isTiled(image) ? layout(of: image, group: group) : nil
+    }
+
     /// What every one of `rankCount` ranks evaluates of `plan`.
     public func plan(_ plan: EstimatorPlan, rankCount: Int) -> ShardPlan {
         ShardPlan(plan, rankCount: rankCount, groupSize: groupSize, isTiled: isTiled)

@@ -271,10 +271,20 @@ public final class Trainer {
         (step + 1) % configuration.validateEvery == 0 || step == state.schedule.totalIterations - 1
     }
 
-    /// Rank 0 validates and records the metrics; other ranks return nil.
+    /// Rank 0 validates and records the metrics; other ranks return nil. With spatial groups,
+    /// rank 0's group validates together, each rank on its strip of the images.
     private func validate(after step: Int) throws -> ValidationMetrics? {
+        if let group = spatialGroup, communicator.rank < sharding.groupSize,
+           let layout = sharding.wholeImageLayout(group: group) {
+            let metrics = try validator.evaluate(estimator, strips: layout)
+            return communicator.isRoot ? record(validation: metrics, after: step) : nil
+        }
         guard communicator.isRoot else { return nil }
-        let metrics = try validator.evaluate(estimator)
+        return record(validation: try validator.evaluate(estimator), after: step)
+    }
+
+    /// Keeps rank 0's validation metrics in the progress.
+    private func record(validation metrics: ValidationMetrics, after step: Int) -> ValidationMetrics {
         state.progress.latestValidation = metrics
         state.progress.validationHistory.append(ValidationRecord(step: step, mse: metrics.mse, psnr: metrics.psnr, ssim: metrics.ssim))
         return metrics

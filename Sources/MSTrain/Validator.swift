@@ -1,6 +1,7 @@
 import MSData
 import MSMultiscale
 import MSNN
+import MSSpatial
 import MSTasks
 import MSTensor
 
@@ -30,19 +31,25 @@ public final class Validator {
         self.chunk = chunk
     }
 
-    /// Metrics of `estimator`'s predictions.
-    public func evaluate(_ estimator: MultilevelEstimator) throws -> ValidationMetrics {
-        try Validator.metrics(predictions(estimator), batch.target)
+    /// Metrics of `estimator`'s predictions (with `strips`, every rank of the group must call it).
+    public func evaluate(_ estimator: MultilevelEstimator, strips: StripLayout? = nil) throws -> ValidationMetrics {
+        try Validator.metrics(predictions(estimator, strips: strips), batch.target)
     }
 
-    /// The predictions for every validation image, `[count, C, H, W]` in [−1, 1].
-    public func predictions(_ estimator: MultilevelEstimator) throws -> Tensor {
+    /// The predictions for every validation image, `[count, C, H, W]` in [−1, 1]. With
+    /// `strips`, every rank of the group predicts its strip of each image and the group gathers
+    /// the whole predictions (a few channels), so no rank holds a whole image's activations.
+    public func predictions(_ estimator: MultilevelEstimator, strips: StripLayout? = nil) throws -> Tensor {
         let n = batch.input.batch
         var parts: [Tensor] = []
         for start in stride(from: 0, to: n, by: chunk) {
             let range = start..<min(n, start + chunk)
-            parts.append(try estimator.predict(batch.input.batchSlice(range), time: Array(batch.time[range]),
-                                               context: .evaluation(count: range.count)))
+            var context = ForwardContext.evaluation(count: range.count)
+            context.strips = strips
+            let input = batch.input.batchSlice(range)
+            let prediction = try estimator.predict(strips.map { input.rows($0.ownRows) } ?? input, time: Array(batch.time[range]),
+                                                   context: context)
+            parts.append(strips?.gather(prediction) ?? prediction)
         }
         return Tensor.stackBatch(parts)
     }

@@ -20,7 +20,8 @@ import MSTrain
 //                                               (the finest level on strips, 64×64 images) end
 //                                               with the same parameters (1e-4) as one process;
 //                                               so does a run resumed at step 5 from its
-//                                               checkpoint without spatial groups
+//                                               checkpoint without spatial groups; validation
+//                                               on strips gives the whole images' PSNR
 //
 // DIR is a scratch folder shared by the ranks. Rank 0 also runs the single-process reference.
 
@@ -89,7 +90,7 @@ do {
         communicator.barrier()
         let grouped = try Trainer(configuration: spatialConfiguration(runDirectory: directory + "/grouped", spatialShards: 2),
                                   dataPath: large, reporter: quiet, communicator: communicator)
-        _ = try grouped.run()
+        let groupedSummary = try grouped.run()
         guard grouped.replicasAgree() else { communicator.abort(message: "spatial: parameters differ between ranks", code: 2) }
         // Resumed at step 5 without groups, from the grouped run's checkpoint.
         let resumed = try Trainer(configuration: spatialConfiguration(runDirectory: directory + "/resumed", spatialShards: 1),
@@ -99,7 +100,12 @@ do {
         if communicator.isRoot {
             let alone = try Trainer(configuration: spatialConfiguration(runDirectory: directory + "/alone", spatialShards: 1),
                                     dataPath: large, reporter: quiet)
-            _ = try alone.run()
+            let aloneSummary = try alone.run()
+            // Validation ran on strips in the group: the same metrics.
+            guard abs(groupedSummary.validation.psnr - aloneSummary.validation.psnr) <= 1e-3 else {
+                communicator.abort(message: "spatial: validation PSNR \(groupedSummary.validation.psnr) dB on strips, "
+                                   + "\(aloneSummary.validation.psnr) dB whole", code: 2)
+            }
             let reference = alone.model.parameters.snapshotValues()
             for (name, trainer) in [("grouped", grouped), ("resumed without groups", resumed)] {
                 let difference = relativeDifference(trainer.model.parameters.snapshotValues(), reference)
