@@ -71,6 +71,14 @@ func relativeDifference(_ a: [Float], _ b: [Float]) -> Double {
     return [RowPartition(height: height, parts: parts, alignment: alignment), RowPartition(height: height, bounds: uneven)]
 }
 
+/// The dot-product test of a linear map E between tensors held by the ranks, and its adjoint:
+/// `Σ_ranks <E x, y> = Σ_ranks <x, Eᵀ y>`, to the Float32 rounding of the sums inside Eᵀ.
+@MainActor func requireAdjoint(x: Tensor, ex: Tensor, y: Tensor, eTy: Tensor, _ name: String) {
+    func dot(_ a: Tensor, _ b: Tensor) -> Double { zip(a.scalars, b.scalars).reduce(0.0) { $0 + Double($1.0) * Double($1.1) } }
+    let (forward, adjoint) = (communicator.allreduce(dot(ex, y), op: .sum), communicator.allreduce(dot(x, eTy), op: .sum))
+    require(abs(forward - adjoint) <= 1e-6 * max(1, abs(forward)), "\(name): <Ex, y> = \(forward), <x, Eᵀy> = \(adjoint)")
+}
+
 @MainActor func checkHalo() {
     let part = communicator.rank
     for (height, above, below) in [(23, 1, 1), (40, 2, 0), (31, 0, 3), (17, 2, 2)] {
@@ -82,14 +90,9 @@ func relativeDifference(_ a: [Float], _ b: [Float]) -> Double {
             let window = halo.extend(rows(image, own), group: communicator)
             let expected = rows(image, (own.lowerBound - above)..<(own.upperBound + below))
             require(window == expected, "halo \(above)/\(below) of \(partition.bounds): the window differs from the image's rows")
-            // <E x, y> = <x, Eᵀ y> over the group, to Float32 rounding of the fold-back's sums.
             let y = randomTensor(window.shape, stream: 100 + UInt64(part))
-            let folded = halo.foldBack(y, group: communicator)
-            let forward = zip(window.scalars, y.scalars).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
-            let adjoint = zip(rows(image, own).scalars, folded.scalars).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
-            let (sumForward, sumAdjoint) = (communicator.allreduce(forward, op: .sum), communicator.allreduce(adjoint, op: .sum))
-            require(abs(sumForward - sumAdjoint) <= 1e-6 * max(1, abs(sumForward)),
-                    "halo \(above)/\(below) of \(partition.bounds): <Ex, y> = \(sumForward), <x, Eᵀy> = \(sumAdjoint)")
+            requireAdjoint(x: rows(image, own), ex: window, y: y, eTy: halo.foldBack(y, group: communicator),
+                           "halo \(above)/\(below) of \(partition.bounds)")
         }
     }
 }
@@ -109,12 +112,7 @@ func relativeDifference(_ a: [Float], _ b: [Float]) -> Double {
             let y = randomTensor(image.shape, stream: 600 + UInt64(part))
             var summed = y
             summed.withUnsafeMutableBufferPointer { communicator.allreduce($0, op: .sum) }
-            let adjoint = summed.rows(own)
-            let forward = zip(whole.scalars, y.scalars).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
-            let back = zip(rows(image, own).scalars, adjoint.scalars).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
-            let (sumForward, sumBack) = (communicator.allreduce(forward, op: .sum), communicator.allreduce(back, op: .sum))
-            require(abs(sumForward - sumBack) <= 1e-6 * max(1, abs(sumForward)),
-                    "gather of \(partition.bounds): <Gx, y> = \(sumForward), <x, Gᵀy> = \(sumBack)")
+            requireAdjoint(x: rows(image, own), ex: whole, y: y, eTy: summed.rows(own), "gather of \(partition.bounds)")
         }
     }
 }
