@@ -12,8 +12,8 @@ import MSTensor
 //                                      its fold-back is its adjoint (dot-product test)
 //     mstrain-mpi-spatial-check norm   group normalisation with its statistics reduced over the
 //                                      strips: output, input gradient, summed γ and β gradients
-//     mstrain-mpi-spatial-check networks  UNet (also with dropout, attention, mesh-free), ResNet (also
-//                                      mesh-free) and ESPCN on
+//     mstrain-mpi-spatial-check networks  UNet (also with dropout, attention, mesh-free), ResNet and
+//                                      ESPCN (both also mesh-free) on
 //                                      strips: the output strip and every parameter's gradient,
 //                                      summed over the ranks, equal the whole image's
 //     mstrain-mpi-spatial-check gather the strips gathered into the whole map equal the image,
@@ -229,6 +229,7 @@ func relativeDifference(_ a: [Float], _ b: [Float]) -> Double {
         (ModelConfiguration(network: .espcn), 23, 9, true),
         (ModelConfiguration(network: .unet, baseWidth: 8, groups: 4, convolution: .mfc), 64, 12, false),
         (ModelConfiguration(network: .resnet, baseWidth: 8, convolution: .mfc), 64, 7, false),
+        (ModelConfiguration(network: .espcn, convolution: .mfc), 64, 7, false),
     ]
     for (index, (configuration, h, w, uneven)) in networks.enumerated() {
         let model = try! makeModel(configuration, seed: 5)
