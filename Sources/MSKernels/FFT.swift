@@ -29,9 +29,8 @@ public struct FFTPlan: @unchecked Sendable {
         inversePlan = PlanCache.shared.plan(length: length, direction: FFTW_BACKWARD)
     }
 
-    /// The smallest `M ≥ n` of the form `2^a` or `3·2^a`: with FFTW 3.3.10's `FFTW_ESTIMATE`
-    /// plans these transformed faster per point than the products of 2, 3, 5 and 7 near them
-    /// (e.g. 48 and 192 points against 45 and 180).
+    /// The smallest `M ≥ n` of the form `2^a` or `3·2^a`: lengths with only the factors 2 and
+    /// 3 are FFTW's cheapest, and this choice pads by less than a power of two alone.
     public static func length(atLeast n: Int) -> Int {
         var power = 1
         while power < n { power *= 2 }

@@ -87,7 +87,7 @@ public final class MultilevelEstimator {
         var result = TermLoss(level: term.level)
         let chunkSize = microBatch << (2 * term.level)
         /// The share of each loss this rank's rows carry.
-        let share = strips.map { Float($0.ownRows.count) / Float($0.rows.height) } ?? 1
+        let share = strips?.share ?? 1
         var start = samples.lowerBound
         while start < samples.upperBound {
             let chunk = start..<min(start + chunkSize, samples.upperBound)

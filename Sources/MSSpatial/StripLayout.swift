@@ -20,6 +20,10 @@ public struct StripLayout: @unchecked Sendable {
     /// This rank's rows.
     public var ownRows: Range<Int> { rows.rows(of: group.rank) }
 
+    /// This rank's share of a per-image mean over pixels (its rows over the image's): a strip's
+    /// mean squared error times this is its part of the image's.
+    public var share: Float { Float(ownRows.count) / Float(rows.height) }
+
     /// The layout of the map `factor` times smaller on each side (a downsampling by strides
     /// that multiply to `factor`): strip bounds divided by `factor`, which `rows` must be
     /// aligned to.

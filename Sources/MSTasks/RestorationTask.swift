@@ -32,26 +32,27 @@ public struct RestorationTask: Sendable {
     ///   2×2 average (`Resample.restrictAverage`) and `P` the ×2 bilinear interpolation with
     ///   clamped edges (`Resample.upsampleBilinear`); needs H and W divisible by the factor.
     ///
-    /// The target is always `x`.
-    public func degrade(_ clean: Tensor, seed: UInt64, streams: [UInt64]) -> DegradedBatch {
+    /// The target is always `x`. With `rows`, only those rows of every image are composed
+    /// (a strip; bitwise those rows of the whole degradation), and the target is cut likewise.
+    public func degrade(_ clean: Tensor, seed: UInt64, streams: [UInt64], rows: Range<Int>? = nil) -> DegradedBatch {
         precondition(clean.rank == 4, "Task.degrade: expected [N, C, H, W], got \(clean.shape)")
         precondition(streams.count == clean.batch,
                      "Task.degrade: \(streams.count) streams for a batch of \(clean.batch)")
         let draws = streams.map {
             self.draws(seed: seed, stream: $0, channels: clean.channels, height: clean.height, width: clean.width)
         }
-        return degrade(clean, draws: draws)
+        return degrade(clean, draws: draws, rows: rows)
     }
 
     /// Degrades `clean` `[N, C, H, W]` with the given draws `[N]`: `compose` over the whole
-    /// image, sample by sample.
-    public func degrade(_ clean: Tensor, draws: [SampleDraws]) -> DegradedBatch {
+    /// image (or over `rows` of it), sample by sample.
+    public func degrade(_ clean: Tensor, draws: [SampleDraws], rows: Range<Int>? = nil) -> DegradedBatch {
         precondition(draws.count == clean.batch, "Task.degrade: \(draws.count) draws for a batch of \(clean.batch)")
-        let whole = ImageRegion.whole(height: clean.height, width: clean.width)
+        let region = ImageRegion(rows: rows ?? 0..<clean.height, columns: 0..<clean.width)
         let inputs = draws.indices.map { b in
-            compose(image: clean.batchSlice(b..<(b + 1)), draws: draws[b], region: whole)
+            compose(image: clean.batchSlice(b..<(b + 1)), draws: draws[b], region: region)
         }
-        return DegradedBatch(input: Tensor.stackBatch(inputs), target: clean, draws: draws)
+        return DegradedBatch(input: Tensor.stackBatch(inputs), target: rows == nil ? clean : region.extract(from: clean), draws: draws)
     }
 
     /// The draws of one sample of a `channels × height × width` image, from

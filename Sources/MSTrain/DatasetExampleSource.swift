@@ -22,28 +22,23 @@ public final class DatasetExampleSource: ExampleSource {
     }
 
     public func examples(step: Int, level: Int, samples: Range<Int>) throws -> (batch: DegradedBatch, sampleIDs: [UInt64]) {
-        let (clean, ids) = try cleanImages(step: step, level: level, samples: samples)
-        return (task.degrade(clean, seed: seed, streams: ids), ids)
+        try examples(step: step, level: level, samples: samples, only: nil)
     }
 
     /// Degrades only rows `rows` of each image (from the whole clean image, which is read whole):
     /// bitwise those rows of `examples(step:level:samples:)`.
     public func examples(step: Int, level: Int, samples: Range<Int>, rows: Range<Int>) throws
         -> (batch: DegradedBatch, sampleIDs: [UInt64]) {
-        let (clean, ids) = try cleanImages(step: step, level: level, samples: samples)
-        let region = ImageRegion(rows: rows, columns: 0..<clean.width)
-        let draws = ids.map { task.draws(seed: seed, stream: $0, channels: clean.channels, height: clean.height, width: clean.width) }
-        let inputs = draws.indices.map { b in task.compose(image: clean.batchSlice(b..<(b + 1)), draws: draws[b], region: region) }
-        return (DegradedBatch(input: Tensor.stackBatch(inputs), target: region.extract(from: clean), draws: draws), ids)
+        try examples(step: step, level: level, samples: samples, only: rows)
     }
 
-    /// The clean images of the samples and their stream ids.
-    private func cleanImages(step: Int, level: Int, samples: Range<Int>) throws -> (images: Tensor, ids: [UInt64]) {
+    private func examples(step: Int, level: Int, samples: Range<Int>, only rows: Range<Int>?) throws
+        -> (batch: DegradedBatch, sampleIDs: [UInt64]) {
         let ids = samples.map { SampleStream.training(step: step, level: level, sample: $0) }
         let indices = ids.map { id -> Int in
             var random = CounterRandom(seed: seed, indices: id, StreamSalt.imageChoice)
             return random.index(below: dataset.count)
         }
-        return (try dataset.samples(indices), ids)
+        return (task.degrade(try dataset.samples(indices), seed: seed, streams: ids, rows: rows), ids)
     }
 }

@@ -60,7 +60,7 @@ struct BenchStep: ParsableCommand {
             if let strips { input = ImageRegion(rows: strips.ownRows, columns: 0..<size).extract(from: input) }
             let target = input * 0.5
             /// A strip's share of each sample's loss (its rows over the image's).
-            let share = strips.map { Float($0.ownRows.count) / Float(size) } ?? 1
+            let share = strips?.share ?? 1
             var context = ForwardContext.evaluation(count: batch)
             context.strips = strips
             func step() throws -> Double {
