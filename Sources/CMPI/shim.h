@@ -15,4 +15,6 @@ static inline void *mstrain_mpi_in_place(void) { return MPI_IN_PLACE; }
 static inline MPI_Status *mstrain_mpi_status_ignore(void) { return MPI_STATUS_IGNORE; }
 static inline int mstrain_mpi_proc_null(void) { return MPI_PROC_NULL; }
 static inline MPI_Errhandler mstrain_mpi_errors_return(void) { return MPI_ERRORS_RETURN; }
+static inline int mstrain_mpi_comm_type_shared(void) { return MPI_COMM_TYPE_SHARED; }
+static inline MPI_Info mstrain_mpi_info_null(void) { return MPI_INFO_NULL; }
 #endif

@@ -12,6 +12,9 @@ public protocol Communicator: AnyObject {
     var rank: Int { get }
     /// The number of processes.
     var size: Int { get }
+    /// The number of this communicator's processes on this rank's host, sharing its memory
+    /// (this rank included).
+    var ranksOnHost: Int { get }
     /// The optimizer step the caller is in; used only to name the step in diagnostics.
     var step: Int { get set }
 

@@ -15,6 +15,7 @@ import Foundation
 public final class MPICommunicator: Communicator {
     public let rank: Int
     public let size: Int
+    public let ranksOnHost: Int
     public var step = 0
     /// The MPI communicator every call of this instance runs over.
     private let handle: MPI_Comm
@@ -48,6 +49,7 @@ public final class MPICommunicator: Communicator {
         Self.check(MPI_Comm_size(handle, &size), "MPI_Comm_size", rank: Int(rank))
         self.rank = Int(rank)
         self.size = Int(size)
+        ranksOnHost = Self.sharedMemorySize(of: handle, rank: self.rank)
         isGroup = false
         let abortingRank = self.rank
         watchdog = stallTimeout.map { timeout in
@@ -66,6 +68,19 @@ public final class MPICommunicator: Communicator {
         Self.check(MPI_Comm_size(group, &size), "MPI_Comm_size", rank: parentRank)
         self.rank = Int(rank)
         self.size = Int(size)
+        ranksOnHost = Self.sharedMemorySize(of: group, rank: parentRank)
+    }
+
+    /// The size of `communicator`'s part that shares this process's memory
+    /// (`MPI_Comm_split_type` with `MPI_COMM_TYPE_SHARED`), freed again at once. Collective.
+    private static func sharedMemorySize(of communicator: MPI_Comm, rank: Int) -> Int {
+        var shared: MPI_Comm?
+        check(MPI_Comm_split_type(communicator, mstrain_mpi_comm_type_shared(), 0, mstrain_mpi_info_null(), &shared),
+              "MPI_Comm_split_type", rank: rank)
+        var size: Int32 = 0
+        check(MPI_Comm_size(shared!, &size), "MPI_Comm_size", rank: rank)
+        check(MPI_Comm_free(&shared), "MPI_Comm_free", rank: rank)
+        return Int(size)
     }
 
     public func allreduce<Element: CommunicatorScalar>(_ buffer: UnsafeMutableBufferPointer<Element>, op: ReduceOperation) {

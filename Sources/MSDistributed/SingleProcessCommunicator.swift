@@ -4,6 +4,7 @@ import Foundation
 public final class SingleProcessCommunicator: Communicator {
     public let rank = 0
     public let size = 1
+    public let ranksOnHost = 1
     public var step = 0
 
     public init() {}

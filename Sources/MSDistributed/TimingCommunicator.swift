@@ -16,6 +16,7 @@ public final class TimingCommunicator: Communicator {
 
     public var rank: Int { base.rank }
     public var size: Int { base.size }
+    public var ranksOnHost: Int { base.ranksOnHost }
     public var step: Int {
         get { base.step }
         set { base.step = newValue }

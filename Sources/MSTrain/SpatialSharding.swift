@@ -34,7 +34,12 @@ public struct SpatialSharding: Sendable {
 
     /// The strips of `term`'s level-ℓ maps over `group` (of `groupSize` ranks).
     public func layout(of term: EstimatorTerm, group: any Communicator) -> StripLayout {
-        StripLayout(group: group, rows: RowPartition(height: imageHeight >> term.level, parts: groupSize, alignment: alignment(term)))
+        StripLayout(group: group, rows: partition(of: term))
+    }
+
+    /// The rows of `term`'s level-ℓ maps each rank of a group holds.
+    public func partition(of term: EstimatorTerm) -> RowPartition {
+        RowPartition(height: imageHeight >> term.level, parts: groupSize, alignment: alignment(term))
     }
 
     /// The strips of whole finest-mesh images over `group` (validation), or nil when the finest

@@ -30,6 +30,7 @@ public protocol CollectiveError: Error {}
 public enum TrainingError: CollectiveError, CustomStringConvertible, Equatable {
     case nonFinite(step: Int)
     case rankCount(ranks: Int, spatialShards: Int)
+    case memoryBudget(neededBytes: Int, budget: MemoryBudget, largest: String)
 
     public var description: String {
         switch self {
@@ -38,6 +39,10 @@ public enum TrainingError: CollectiveError, CustomStringConvertible, Equatable {
                 + "lower the learning rate, check the data for NaN, or use --on-non-finite skip"
         case .rankCount(let ranks, let spatialShards):
             return "--spatial-shards \(spatialShards) needs a rank count that is a multiple of it, got \(ranks) ranks"
+        case .memoryBudget(let needed, let budget, let largest):
+            return "a training step needs about \(MemoryBudget.format(needed)) per rank (largest micro-batch: \(largest)), "
+                + "over the memory budget of \(budget): split the fine levels over more ranks with --spatial-shards, "
+                + "lower --micro-batch, or raise --memory-budget-mb"
         }
     }
 }
@@ -72,10 +77,21 @@ public final class Trainer {
         self.configuration = configuration
         self.reporter = reporter
         let schedule = try configuration.schedule()
-        let budget = configuration.memoryBudgetMB << 20
-        let train = try ImageDataset(path: dataPath, split: .train, levels: configuration.levelsUsed, memoryBudgetBytes: budget)
-        let valid = try ImageDataset(path: dataPath, split: .valid, levels: configuration.levelsUsed, memoryBudgetBytes: budget)
-        model = try configuration.makeModel(for: train)
+        // Opened uncached first: whether the splits are cached depends on what the step leaves
+        // of the memory budget, which depends on the model, which depends on the data.
+        let uncached = try ImageDataset(path: dataPath, split: .train, levels: configuration.levelsUsed, memoryBudgetBytes: 0)
+        model = try configuration.makeModel(for: uncached)
+        let groupSize = configuration.spatialShards
+        guard communicator.size % groupSize == 0 else {
+            throw TrainingError.rankCount(ranks: communicator.size, spatialShards: groupSize)
+        }
+        sharding = SpatialSharding(groupSize: groupSize, imageHeight: uncached.height, totalStride: model.totalStride)
+        let memory = try MemoryCheck(configuration: configuration, schedule: schedule, dataset: uncached, model: model,
+                                     sharding: sharding, communicator: communicator)
+        try memory.enforce()
+        // The validator reads its images once; only the training split is worth caching.
+        let train = try ImageDataset(path: dataPath, split: .train, levels: configuration.levelsUsed, memoryBudgetBytes: memory.spareBytes)
+        let valid = try ImageDataset(path: dataPath, split: .valid, levels: configuration.levelsUsed, memoryBudgetBytes: 0)
         let optimizer = configuration.optimizer.make(parameterCount: model.parameters.count, weightDecay: configuration.weightDecay,
                                                      momentum: configuration.momentum)
         state = TrainingState(parameters: model.parameters, optimizer: optimizer, schedule: schedule)
@@ -88,11 +104,6 @@ public final class Trainer {
         runDirectory = communicator.isRoot ? try RunDirectory(path: configuration.runDirectory)
             : RunDirectory(unverifiedPath: configuration.runDirectory)
         self.communicator = communicator
-        let groupSize = configuration.spatialShards
-        guard communicator.size % groupSize == 0 else {
-            throw TrainingError.rankCount(ranks: communicator.size, spatialShards: groupSize)
-        }
-        sharding = SpatialSharding(groupSize: groupSize, imageHeight: train.height, totalStride: model.totalStride)
         spatialGroup = groupSize > 1 ? communicator.split(color: communicator.rank / groupSize, key: communicator.rank) : nil
         reduction = StepReduction(parameterCount: model.parameters.count,
                                   maximumTerms: schedule.stages.map(\.plan.terms.count).max()!)

@@ -127,8 +127,9 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     /// Ranks per spatial group: each group evaluates its share of the fine levels' samples
     /// together, every rank on a strip of each image (docs/distribution.md). 1: whole images.
     public var spatialShards: Int = 1
-    /// Splits up to this size are cached in memory.
-    public var memoryBudgetMB: Int = 2048
+    /// The memory each rank may use, in MiB, for its training step and its dataset cache
+    /// (`MemoryBudget`); nil: the host's memory shared by the job's ranks on it.
+    public var memoryBudgetMB: Int?
     /// End the run (instead of skipping the update) when a step's loss or gradient is not finite.
     public var stopOnNonFinite: Bool = false
     /// Write a checkpoint every this many steps and at the end (0: only on a signal).
@@ -259,7 +260,7 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
                            + "of 1/\(spatialShards); use --spatial-shards \(max(1, Int(1 / (6 * mfcSigma)))) or less, or a smaller --mfc-sigma")
             }
         }
-        guard memoryBudgetMB >= 0 else { throw fail("--memory-budget-mb must not be negative, got \(memoryBudgetMB)") }
+        if let memoryBudgetMB, memoryBudgetMB < 1 { throw fail("--memory-budget-mb must be at least 1, got \(memoryBudgetMB)") }
         guard !runDirectory.isEmpty else { throw fail("--run-directory must not be empty") }
         do { try taskOptions.validate() } catch TaskError.invalidOption(let name, let value, let requirement) {
             let readable = requirement.replacing(/[a-z]+(?:[A-Z][a-z]*)+/) { Self.optionName($0.output) }
@@ -333,7 +334,7 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
 
     /// Keys of optional options, absent from an encoded configuration that leaves them unset.
     static let optionalKeys: Set<String> = ["data", "width", "levelRatio", "levelBatches", "stageIterations",
-                                            "stageBatches", "weightDecay"]
+                                            "stageBatches", "weightDecay", "memoryBudgetMB"]
 
     /// The command-line spelling of a field name: `superresFactor` → `--superres-factor`.
     static func optionName(_ field: some StringProtocol) -> String {

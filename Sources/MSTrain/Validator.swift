@@ -20,15 +20,15 @@ public final class Validator {
     /// The metrics of the degraded input itself (for example the noisy image): the baseline a
     /// model has to beat.
     public let inputMetrics: ValidationMetrics
-    let chunk: Int
+    /// Images predicted in one forward.
+    public static let chunk = 8
 
     /// Takes the first `count` images of `dataset` (fewer if the split is smaller).
-    public init(dataset: ImageDataset, task: RestorationTask, count: Int, seed: UInt64, chunk: Int = 8) throws {
+    public init(dataset: ImageDataset, task: RestorationTask, count: Int, seed: UInt64) throws {
         let indices = Array(0..<min(count, dataset.count))
         let streams = indices.map(SampleStream.validation(index:))
         batch = task.degrade(try dataset.samples(indices), seed: seed, streams: streams)
         inputMetrics = Validator.metrics(batch.input, batch.target)
-        self.chunk = chunk
     }
 
     /// Metrics of `estimator`'s predictions (with `strips`, every rank of the group must call it).
@@ -42,8 +42,8 @@ public final class Validator {
     public func predictions(_ estimator: MultilevelEstimator, strips: StripLayout? = nil) throws -> Tensor {
         let n = batch.input.batch
         var parts: [Tensor] = []
-        for start in stride(from: 0, to: n, by: chunk) {
-            let range = start..<min(n, start + chunk)
+        for start in stride(from: 0, to: n, by: Self.chunk) {
+            let range = start..<min(n, start + Self.chunk)
             var context = ForwardContext.evaluation(count: range.count)
             context.strips = strips
             let input = batch.input.batchSlice(range)

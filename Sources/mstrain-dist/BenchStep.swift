@@ -87,7 +87,7 @@ struct BenchStep: ParsableCommand {
                                group.exchangeSeconds / Double(repeats), group.allreduceSeconds / Double(repeats),
                                group.allreduceCalls / repeats)
             }
-            line += String(format: "; peak resident memory %.2f GiB", Double(peakResidentBytes()) / Double(1 << 30))
+            line += String(format: "; peak resident memory %.2f GiB", Double(ProcessMemory.peakResidentBytes) / Double(1 << 30))
             for rank in 0..<communicator.size {
                 if rank == communicator.rank { print(communicator.size > 1 ? "rank \(rank): \(line)" : line) }
                 fflush(nil)
@@ -98,10 +98,3 @@ struct BenchStep: ParsableCommand {
     }
 }
 
-/// Peak resident set size of this process (`VmHWM` of /proc/self/status, Linux), or 0 if unknown.
-func peakResidentBytes() -> Int {
-    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-          let kibibytes = Int(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
-    return kibibytes * 1024
-}

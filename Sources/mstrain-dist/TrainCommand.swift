@@ -91,27 +91,28 @@ struct TrainCommand: ParsableCommand {
         }
     }
 
-    /// The schedule and each stage's rank plan, for `--dry-run`.
-    /// With `--spatial-shards` above 1 the plan depends on the image height and the network's
-    /// stride, so the data file is opened (the built-in set is generated if needed).
+    /// The schedule, each stage's rank plan and the predicted memory per rank, for `--dry-run`.
+    /// The plan depends on the image height and the network's stride, and the memory on the
+    /// network, so the data file is opened (the built-in set is generated if needed).
     private func printPlan(_ configuration: TrainingConfiguration, communicator: any Communicator, reporter: ProgressReporter) throws {
         let schedule = try configuration.schedule()
         reporter.log(String(format: "%@ schedule: %d stage(s), %d steps, %.0f WU in all",
                             configuration.mode.rawValue, schedule.stages.count, schedule.totalIterations, schedule.totalWork))
-        var sharding = SpatialSharding(groupSize: 1, imageHeight: 0, totalStride: 1)
-        if configuration.spatialShards > 1 {
-            guard communicator.size % configuration.spatialShards == 0 else {
-                throw TrainingError.rankCount(ranks: communicator.size, spatialShards: configuration.spatialShards)
-            }
-            let dataset = try ImageDataset(path: try configuration.data ?? DefaultDataset.ensure(log: reporter.log), split: .train,
-                                           levels: configuration.levelsUsed, memoryBudgetBytes: 0)
-            sharding = SpatialSharding(groupSize: configuration.spatialShards, imageHeight: dataset.height,
-                                       totalStride: try configuration.makeModel(for: dataset).totalStride)
+        guard communicator.size % configuration.spatialShards == 0 else {
+            throw TrainingError.rankCount(ranks: communicator.size, spatialShards: configuration.spatialShards)
         }
+        let dataset = try ImageDataset(path: try configuration.data ?? DefaultDataset.ensure(log: reporter.log), split: .train,
+                                       levels: configuration.levelsUsed, memoryBudgetBytes: 0)
+        let model = try configuration.makeModel(for: dataset)
+        let sharding = SpatialSharding(groupSize: configuration.spatialShards, imageHeight: dataset.height, totalStride: model.totalStride)
         for (index, stage) in schedule.stages.enumerated() {
             reporter.log("stage \(index + 1): \(stage.iterations) steps")
             reporter.log(sharding.plan(stage.plan, rankCount: communicator.size).description)
         }
+        let memory = try MemoryCheck(configuration: configuration, schedule: schedule, dataset: dataset, model: model,
+                                     sharding: sharding, communicator: communicator)
+        reporter.log(memory.description)
+        try memory.enforce()
     }
 }
 

@@ -150,7 +150,7 @@ struct RunOptions: ParsableArguments, Encodable {
     var validateEvery: Int?
     @Option(help: "Number of validation images (default 32).")
     var validationCount: Int?
-    @Option(help: "Cache dataset splits in memory up to this many MiB (default 2048).")
+    @Option(help: "MiB of memory each rank may use for its training step and dataset cache; a run whose predicted step needs more is refused before it starts (default: the host's memory, or its cgroup limit, shared by the job's ranks on the host).")
     var memoryBudgetMB: Int?
     @Option(help: "When a loss or gradient is not finite: skip (every rank skips that update) or stop (default skip).")
     var onNonFinite: NonFinitePolicy?
