@@ -61,8 +61,8 @@ public enum DatasetImport {
         for (split, images) in splits {
             try writer.addSplit(split, count: images.count, channels: summary.channels, height: summary.height, width: summary.width)
             for start in stride(from: 0, to: images.count, by: 256) {
-                try images.slice(start ..< min(images.count, start + 256), resizedTo: options.size).converted(toChannels: channels)
-                    .write(into: writer, split: split, at: start)
+                try writer.write(split, images: images.slice(start ..< min(images.count, start + 256), resizedTo: options.size)
+                    .converted(toChannels: channels), at: start)
             }
             summary.counts[split] = images.count
         }
