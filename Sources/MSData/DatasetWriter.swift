@@ -8,6 +8,9 @@ public final class DatasetWriter {
     public let path: String
     public let storage: SampleStorage
     public let layout: SplitLayout
+    /// The root attribute `provenance`, written by `close()` (so that an import can add what
+    /// it learned while writing).
+    public var provenance: String
     private let file: HDF5File
     /// One-array layout: `C·H·W` of each split added so far.
     private var sampleSizes: [Split: Int] = [:]
@@ -15,17 +18,16 @@ public final class DatasetWriter {
     private var appended: [Split: (channels: Int, sizes: [ImageSize])] = [:]
 
     /// Creates (truncates) `path` and writes the root attributes, with `format_version`
-    /// `DatasetLayout.formatVersion(layout:storage:)`.
+    /// `DatasetLayout.formatVersion(layout:storage:)` (`provenance` follows at `close()`).
     /// - Parameters:
     ///   - provenance: how the images were made: the generator and its options, or the source.
     ///   - generatorSeed: the seed of generated data; nil for imported data.
     public init(path: String, storage: SampleStorage, layout: SplitLayout = .array, provenance: String, generatorSeed: UInt64? = nil) throws {
-        (self.path, self.storage, self.layout) = (path, storage, layout)
+        (self.path, self.storage, self.layout, self.provenance) = (path, storage, layout, provenance)
         file = try HDF5File(creatingAt: path)
         try file.setAttribute(DatasetLayout.Attribute.format, .string(DatasetLayout.format))
         try file.setAttribute(DatasetLayout.Attribute.formatVersion, .int64(DatasetLayout.formatVersion(layout: layout, storage: storage)))
         try file.setAttribute(DatasetLayout.Attribute.valueRange, .string(storage.valueRange))
-        try file.setAttribute(DatasetLayout.Attribute.provenance, .string(provenance))
         if let generatorSeed {
             try file.setAttribute(DatasetLayout.Attribute.generatorSeed, .int64(Int64(bitPattern: generatorSeed)))
         }
@@ -85,8 +87,10 @@ public final class DatasetWriter {
 
     // MARK: Closing
 
-    /// Writes the sizes of the per-image splits and closes the file, flushing everything to disk.
+    /// Writes the provenance and the sizes of the per-image splits and closes the file,
+    /// flushing everything to disk.
     public func close() throws {
+        try file.setAttribute(DatasetLayout.Attribute.provenance, .string(provenance))
         for (split, entry) in appended {
             try file.createDataset(DatasetLayout.sizesPath(split), elementType: .int64, shape: [entry.sizes.count, 2])
             try file.write(entry.sizes.flatMap { [Int64($0.height), Int64($0.width)] }, to: DatasetLayout.sizesPath(split))
