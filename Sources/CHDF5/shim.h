@@ -6,6 +6,7 @@
 static inline hid_t mstrain_h5t_native_float(void) { H5open(); return H5T_NATIVE_FLOAT; }
 static inline hid_t mstrain_h5t_native_double(void) { H5open(); return H5T_NATIVE_DOUBLE; }
 static inline hid_t mstrain_h5t_native_uint8(void) { H5open(); return H5T_NATIVE_UINT8; }
+static inline hid_t mstrain_h5t_native_uint16(void) { H5open(); return H5T_NATIVE_UINT16; }
 static inline hid_t mstrain_h5t_native_int64(void) { H5open(); return H5T_NATIVE_INT64; }
 static inline hid_t mstrain_h5t_c_s1(void) { H5open(); return H5T_C_S1; }
 static inline unsigned mstrain_h5f_acc_rdonly(void) { return H5F_ACC_RDONLY; }

@@ -28,7 +28,9 @@ static void record_warning(j_common_ptr info, int msg_level) {
     state->manager.format_message(info, state->warning);
 }
 
-int mstrain_jpeg_decode(const unsigned char *data, size_t size, mstrain_jpeg_image *image) {
+/* Decodes data[0 ..< size] into image, or with header_only reads its header and sets width,
+   height and channels only (pixels stays NULL). Returns 1 on success, 0 with image->message. */
+static int decode(const unsigned char *data, size_t size, mstrain_jpeg_image *image, int header_only) {
     struct jpeg_decompress_struct info;
     error_state state;
     /* volatile: assigned after setjmp and read after a longjmp back to it. */
@@ -62,6 +64,13 @@ int mstrain_jpeg_decode(const unsigned char *data, size_t size, mstrain_jpeg_ima
         jpeg_destroy_decompress(&info);
         return 0;
     }
+    if (header_only) {
+        image->width = (int)info.image_width;
+        image->height = (int)info.image_height;
+        image->channels = info.out_color_space == JCS_GRAYSCALE ? 1 : 3;
+        jpeg_destroy_decompress(&info);
+        return 1;
+    }
     jpeg_start_decompress(&info);
     size_t row_size = (size_t)info.output_width * (size_t)info.output_components;
     pixels = malloc(row_size * info.output_height);
@@ -86,6 +95,14 @@ int mstrain_jpeg_decode(const unsigned char *data, size_t size, mstrain_jpeg_ima
     }
     image->pixels = pixels;
     return 1;
+}
+
+int mstrain_jpeg_decode(const unsigned char *data, size_t size, mstrain_jpeg_image *image) {
+    return decode(data, size, image, 0);
+}
+
+int mstrain_jpeg_read_header(const unsigned char *data, size_t size, mstrain_jpeg_image *image) {
+    return decode(data, size, image, 1);
 }
 
 void mstrain_jpeg_free(mstrain_jpeg_image *image) {

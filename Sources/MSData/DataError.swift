@@ -17,10 +17,16 @@ public enum DataError: Error, Equatable, CustomStringConvertible {
     case wrongRank(file: String, dataset: String, shape: [Int])
     /// An image dataset has `C` other than 1 or 3.
     case unsupportedChannels(file: String, dataset: String, shape: [Int])
-    /// `H` or `W` is not divisible by `2^(levels − 1)`, so the coarsest level is not a whole mesh.
+    /// `H` or `W` is not divisible by `2^(levels − 1)`, so the coarsest level is not a whole mesh
+    /// (for images of different sizes: the smallest `H` or `W`, passed in `shape`).
     case indivisibleSize(file: String, dataset: String, shape: [Int], levels: Int)
     /// An image dataset holds no sample.
     case emptySplit(file: String, dataset: String)
+    /// A split's images differ in size, so they do not stack into one `[n, C, H, W]` batch.
+    case imagesDifferInSize(file: String, object: String, smallest: ImageSize, largest: ImageSize)
+    /// The objects of a split disagree with each other or with the layout (per-image sizes,
+    /// shapes or element types).
+    case malformedLayout(file: String, object: String, reason: String)
     /// A dataset or attribute has an element type this program does not read.
     case unsupportedElementType(file: String, object: String, found: String)
     /// An HDF5 call failed for another reason.
@@ -54,11 +60,15 @@ public enum DataError: Error, Equatable, CustomStringConvertible {
             return "\(file):\(dataset): expected 1 or 3 channels (C in [N, C, H, W]), found shape \(shape). Convert the images to grey or RGB and re-import them."
         case .indivisibleSize(let file, let dataset, let shape, let levels):
             let factor = 1 << (levels - 1)
-            return "\(file):\(dataset): H and W of shape \(shape) must be divisible by 2^(levels−1) = \(factor) for \(levels) levels. Use fewer levels or re-import with `--size` a multiple of \(factor)."
+            return "\(file):\(dataset): H and W of shape \(shape) (the smallest over the images when they differ in size) must be divisible by 2^(levels−1) = \(factor) for \(levels) levels. Use fewer levels or re-import with `--size` a multiple of \(factor)."
         case .emptySplit(let file, let dataset):
             return "\(file):\(dataset): holds no sample. Write at least one image into this split (for example `--valid-count 1` with `data synth`)."
+        case .imagesDifferInSize(let file, let object, let smallest, let largest):
+            return "\(file):\(object): images differ in size (from \(smallest) to \(largest) pixels, W×H), so they do not stack into one batch; train with --patch (windows of one size), or re-import with `--size` to give every image one size."
+        case .malformedLayout(let file, let object, let reason):
+            return "\(file):\(object): \(reason). The file is damaged or not in the layout of docs/datasets.md; write it again with `mstrain-dist data import`."
         case .unsupportedElementType(let file, let object, let found):
-            return "\(file):\(object): element type \(found) is not supported. Image datasets are uint8 (0..255) or float32 (0..1)."
+            return "\(file):\(object): element type \(found) is not supported. Image datasets are uint8 (0..255), uint16 (0..65535) or float32 (0..1)."
         case .hdf5Failure(let file, let operation, let object):
             return "\(file): HDF5 failed to \(operation) \(object). The file may be damaged, truncated or on a full disk; inspect it with `h5dump -H` or write it again."
         case .damaged(let path, let reason):

@@ -4,65 +4,34 @@ import Foundation
 ///
 /// Sources: a CIFAR-10 python folder (`data_batch_1…5` → train, `test_batch` → valid), one
 /// CIFAR batch file, a `.npy` array, an array of an `.npz` archive (or two: train and valid),
-/// or a folder of PNG/JPEG files. A single array is split into train (the first
-/// `N − validCount` images) and valid (the last `validCount`, default `max(1, N/10)`).
-/// uint8 sources (CIFAR, PNG, JPEG) give uint8 datasets, float sources float32 datasets.
+/// or a folder of PNG/JPEG files (`FolderImport`, image by image at native resolution). A
+/// single array or folder is split into train (the first `N − validCount` images) and valid
+/// (the last `validCount`, default `max(1, N/10)`). uint8 sources (CIFAR, PNG, JPEG) give
+/// uint8 datasets, 16-bit PNGs uint16 and float sources float32 datasets.
 public enum DatasetImport {
-    public struct Options: Sendable {
-        /// Centre-crop to a square and resize to `size × size`; nil keeps the images as they are.
-        public var size: Int?
-        /// Images of a single array (or folder) that go to the valid split.
-        public var validCount: Int?
-        /// Axis order of a 4-D `.npy` array (or `.npz` member).
-        public var layout: NumpyLayout
-        /// Converts every image to 1 (grey) or 3 (RGB) channels (`ImageArray.converted`); nil
-        /// keeps the source's channels (for a folder: 1 when every image is grey, else 3).
-        public var channels: Int?
-        /// The `.npz` array to import; nil picks `NpzArchive.defaultArrayName()`.
-        public var array: String?
-        /// An `.npz` array that becomes the whole valid split (instead of splitting `array`).
-        public var validArray: String?
-
-        public init(size: Int? = nil, validCount: Int? = nil, layout: NumpyLayout = .auto,
-                    channels: Int? = nil, array: String? = nil, validArray: String? = nil) {
-            (self.size, self.validCount, self.layout) = (size, validCount, layout)
-            (self.channels, self.array, self.validArray) = (channels, array, validArray)
-        }
-    }
-
-    /// What was written.
-    public struct Summary: Sendable, CustomStringConvertible {
-        public var source: String
-        public var counts: [Split: Int]
-        public var channels, height, width: Int
-        public var storage: SampleStorage
-
-        public var description: String {
-            let splits = Split.allCases.compactMap { split in counts[split].map { "\(split) \($0)" } }.joined(separator: ", ")
-            return "\(splits) images of [\(channels), \(height), \(width)] \(storage) from \(source)"
-        }
-    }
-
     /// Reads `source`, splits it and writes the dataset to `path` (directly; wrap the call in
     /// `AtomicOutput.write` for an all-or-nothing file).
     public static func run(source: String, to path: String, options: Options = Options()) throws -> Summary {
-        if let size = options.size, size < 1 { throw DataError.invalidOption("the image size must be at least 1, got \(size)") }
-        if let channels = options.channels, channels != 1 && channels != 3 {
-            throw DataError.invalidOption("the channel count must be 1 (grey) or 3 (RGB), got \(channels)")
+        try options.check(source)
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: source, isDirectory: &isFolder), isFolder.boolValue, !CIFAR10.isBatchFolder(source) {
+            return try FolderImport.run(source, to: path, options: options)
+        }
+        guard !options.skipBad else {
+            throw DataError.invalidOption("--skip-bad skips bad image files of a folder; \(source) is not a folder of PNG/JPEG files")
         }
         let (kind, splits) = try read(source, options)
         let first = splits[0].images
         let channels = options.channels ?? first.channels
-        let resized = options.size.map { " centre-cropped and resized to \($0)×\($0)" } ?? ""
-        let converted = channels == first.channels ? "" : channels == 1 ? " converted to grey" : " converted to RGB"
-        let writer = try DatasetWriter(path: path, storage: first.storage, provenance: "import of \(source) (\(kind))\(resized)\(converted)")
-        var summary = Summary(source: source, counts: [:], channels: channels,
-                              height: options.size ?? first.height, width: options.size ?? first.width, storage: first.storage)
+        let converted = channels == first.channels ? "" : channels == 1 ? ", converted to grey" : ", converted to RGB"
+        let writer = try DatasetWriter(path: path, storage: first.storage, provenance: "import of \(source) (\(kind))\(options.resizing)\(converted)")
+        let size = options.outputSize(ImageSize(height: first.height, width: first.width))
+        var summary = Summary(source: source, counts: [:], channels: channels, smallest: size, largest: size, storage: first.storage)
         for (split, images) in splits {
-            try writer.addSplit(split, count: images.count, channels: summary.channels, height: summary.height, width: summary.width)
+            try writer.addSplit(split, count: images.count, channels: channels, height: size.height, width: size.width)
             for start in stride(from: 0, to: images.count, by: 256) {
-                try images.slice(start ..< min(images.count, start + 256), resizedTo: options.size).converted(toChannels: channels)
-                    .write(into: writer, split: split, at: start)
+                let batch = images.slice(start ..< min(images.count, start + 256), resizedTo: options.size)
+                try writer.write(split, images: batch.downscaled(by: options.downscale).converted(toChannels: channels), at: start)
             }
             summary.counts[split] = images.count
         }
@@ -75,9 +44,6 @@ public enum DatasetImport {
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: source, isDirectory: &isFolder) else { throw DataError.missingFile(path: source) }
         let format = isFolder.boolValue ? "" : URL(fileURLWithPath: source).pathExtension.lowercased()
-        if format != "npz" && (options.array != nil || options.validArray != nil) {
-            throw DataError.invalidOption("--array and --valid-array choose arrays of an .npz archive; \(source) is not one")
-        }
         let kind: String, images: ImageArray
         if isFolder.boolValue && CIFAR10.isBatchFolder(source) {
             guard options.validCount == nil else {
@@ -85,8 +51,6 @@ public enum DatasetImport {
             }
             let (train, test) = try CIFAR10.readFolder(source)
             return ("CIFAR-10 python batches", [(.train, train), (.valid, test)])
-        } else if isFolder.boolValue {
-            (images, kind) = try ImageFolder.read(source, size: options.size)
         } else if format == "npz" {
             let archive = try NpzArchive(path: source)
             let name = try options.array ?? archive.defaultArrayName()
@@ -107,14 +71,7 @@ public enum DatasetImport {
             }
             (kind, images) = ("CIFAR-10 python batch", try CIFAR10.readBatch(source))
         }
-        guard images.count >= 2 else {
-            throw DataError.unsupportedSource(path: source, reason: "holds \(images.count) images; at least 2 are needed (train and valid)")
-        }
-        let validCount = options.validCount ?? max(1, images.count / 10)
-        guard validCount >= 1, validCount < images.count else {
-            throw DataError.invalidOption("\(source) holds \(images.count) images; the valid split needs 1 to \(images.count - 1) of them, got \(validCount)")
-        }
-        let trainCount = images.count - validCount
+        let trainCount = try options.trainCount(of: images.count, in: source)
         return (kind, [(.train, images.slice(0 ..< trainCount)), (.valid, images.slice(trainCount ..< images.count))])
     }
 

@@ -7,7 +7,7 @@ import Foundation
 
 /// Element types of HDF5 datasets this program writes and reads.
 public enum HDF5ElementType: String, Sendable, CustomStringConvertible {
-    case uint8, int64, float32, float64
+    case uint8, uint16, int64, float32, float64
     public var description: String { rawValue }
 }
 
@@ -18,6 +18,7 @@ public protocol HDF5Element {
     static var hdf5ElementType: HDF5ElementType { get }
 }
 extension UInt8: HDF5Element { public static var hdf5ElementType: HDF5ElementType { .uint8 } }
+extension UInt16: HDF5Element { public static var hdf5ElementType: HDF5ElementType { .uint16 } }
 extension Int64: HDF5Element { public static var hdf5ElementType: HDF5ElementType { .int64 } }
 extension Float: HDF5Element { public static var hdf5ElementType: HDF5ElementType { .float32 } }
 extension Double: HDF5Element { public static var hdf5ElementType: HDF5ElementType { .float64 } }
@@ -181,8 +182,50 @@ public final class HDF5File: @unchecked Sendable {
     /// Writes `values` (row-major) into the whole dataset, or into `rows` of axis 0 only.
     /// `values.count` must equal the number of selected elements.
     public func write<T: HDF5Element>(_ values: [T], to datasetPath: String, rows: Range<Int>? = nil) throws {
+        try write(values, to: datasetPath, selection: rows.map(Selection.rows) ?? .all)
+    }
+
+    /// Reads the whole dataset, or `rows` of axis 0 only, converted to `T` by HDF5.
+    public func read<T: HDF5Element>(_ type: T.Type = T.self, from datasetPath: String, rows: Range<Int>? = nil) throws -> [T] {
+        try read(type, from: datasetPath, selection: rows.map(Selection.rows) ?? .all)
+    }
+
+    /// Reads the hyperslab `start ..< start + count` (one entry per axis) of the dataset,
+    /// row-major with shape `count`, converted to `T` by HDF5. For a chunked dataset HDF5 reads
+    /// only the chunks that the hyperslab touches. Throws `.hdf5Failure` if the hyperslab does
+    /// not lie inside the stored extent.
+    public func read<T: HDF5Element>(_ type: T.Type = T.self, from datasetPath: String, start: [Int], count: [Int]) throws -> [T] {
+        precondition(start.count == count.count && start.allSatisfy { $0 >= 0 } && count.allSatisfy { $0 >= 0 },
+                     "\(path):\(datasetPath): hyperslab start \(start), count \(count)")
+        return try read(type, from: datasetPath, selection: .hyperslab(start: start, count: count))
+    }
+
+    /// Sets the extent of axis 0 of a chunked dataset (created with `chunk`) to `rows`,
+    /// dropping the rows past it or adding rows of zeros.
+    public func resize(_ datasetPath: String, rows: Int) throws {
+        precondition(rows >= 0, "\(path):\(datasetPath): negative row count \(rows)")
         try locked {
-            try transferUnlocked(datasetPath, rows: rows, expectedCount: values.count) { dataset, memory, file, _ in
+            let dataset = try openDatasetUnlocked(datasetPath)
+            defer { H5Dclose(dataset) }
+            var dims = try extentUnlocked(dataset, datasetPath).map { hsize_t($0) }
+            precondition(!dims.isEmpty, "\(path):\(datasetPath): a scalar dataset has no rows")
+            dims[0] = hsize_t(rows)
+            try check(H5Dset_extent(dataset, dims), "resize to \(rows) rows", datasetPath)
+        }
+    }
+
+    /// The part of a dataset that a read or write transfers.
+    private enum Selection {
+        case all
+        /// A range of axis 0, every element of the other axes.
+        case rows(Range<Int>)
+        /// `start ..< start + count` on every axis.
+        case hyperslab(start: [Int], count: [Int])
+    }
+
+    private func write<T: HDF5Element>(_ values: [T], to datasetPath: String, selection: Selection) throws {
+        try locked {
+            try transferUnlocked(datasetPath, selection, expectedCount: values.count) { dataset, memory, file, _ in
                 try values.withUnsafeBytes { bytes in
                     try check(H5Dwrite(dataset, nativeType(T.hdf5ElementType), memory, file, mstrain_h5p_default(), bytes.baseAddress),
                               "write", datasetPath)
@@ -191,11 +234,10 @@ public final class HDF5File: @unchecked Sendable {
         }
     }
 
-    /// Reads the whole dataset, or `rows` of axis 0 only, converted to `T` by HDF5.
-    public func read<T: HDF5Element>(_ type: T.Type = T.self, from datasetPath: String, rows: Range<Int>? = nil) throws -> [T] {
+    private func read<T: HDF5Element>(_ type: T.Type, from datasetPath: String, selection: Selection) throws -> [T] {
         try locked {
             var values: [T] = []
-            try transferUnlocked(datasetPath, rows: rows) { dataset, memory, file, count in
+            try transferUnlocked(datasetPath, selection) { dataset, memory, file, count in
                 // A damaged header can claim any extent: refuse a selection larger than the
                 // whole file could hold (the project's datasets are not compressed; a byte
                 // per element is the smallest stored type) instead of allocating it.
@@ -365,30 +407,39 @@ public final class HDF5File: @unchecked Sendable {
         return dims.map { Int($0) }
     }
 
-    /// Opens `datasetPath`, selects `rows` of axis 0 (or everything) in the file and a matching
-    /// memory dataspace, and hands both and the number of selected elements to `body`, unless
-    /// the selection is empty. A write passes its value count as `expectedCount`.
-    private func transferUnlocked(_ datasetPath: String, rows: Range<Int>?, expectedCount: Int? = nil,
+    /// Opens `datasetPath`, selects `selection` in the file and a matching memory dataspace,
+    /// and hands both and the number of selected elements to `body`, unless the selection is
+    /// empty. A write passes its value count as `expectedCount`. A selection outside the stored
+    /// extent throws: the caller took the extent from the file, which is then inconsistent.
+    private func transferUnlocked(_ datasetPath: String, _ selection: Selection, expectedCount: Int? = nil,
                                   _ body: (_ dataset: hid_t, _ memory: hid_t, _ file: hid_t, _ count: Int) throws -> Void) throws {
         let dataset = try openDatasetUnlocked(datasetPath)
         defer { H5Dclose(dataset) }
         let shape = try extentUnlocked(dataset, datasetPath)
-        var selected = shape
-        if let rows {
-            precondition(!shape.isEmpty && rows.lowerBound >= 0 && rows.upperBound <= shape[0],
-                         "\(path):\(datasetPath): rows \(rows) out of range for shape \(shape)")
-            selected[0] = rows.count
+        let window: (start: [Int], count: [Int])?
+        switch selection {
+        case .all: window = nil
+        case .rows(let rows):
+            guard !shape.isEmpty, rows.lowerBound >= 0, rows.upperBound <= shape[0] else {
+                throw failure("select rows \(rows) (the stored shape is \(shape)) of", datasetPath)
+            }
+            window = ([rows.lowerBound] + [Int](repeating: 0, count: shape.count - 1), [rows.count] + shape.dropFirst())
+        case .hyperslab(let start, let count):
+            guard start.count == shape.count, zip(zip(start, count), shape).allSatisfy({ $0.0 + $0.1 <= $1 }) else {
+                throw failure("select start \(start), count \(count) (the stored shape is \(shape)) of", datasetPath)
+            }
+            window = (start, count)
         }
+        let selected = window?.count ?? shape
         let count = selected.reduce(1, *)
         precondition(expectedCount.map { $0 == count } ?? true,
                      "\(path):\(datasetPath): \(expectedCount ?? 0) values for a selection of shape \(selected)")
         if count == 0 { return }
         let fileSpace = try checkID(H5Dget_space(dataset), "read the dataspace of", datasetPath)
         defer { H5Sclose(fileSpace) }
-        if let rows {
-            let start = [hsize_t(rows.lowerBound)] + [hsize_t](repeating: 0, count: shape.count - 1)
-            try check(H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, start, nil, selected.map { hsize_t($0) }, nil),
-                      "select rows \(rows) of", datasetPath)
+        if let window {
+            try check(H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, window.start.map { hsize_t($0) }, nil, window.count.map { hsize_t($0) }, nil),
+                      "select start \(window.start), count \(window.count) of", datasetPath)
         }
         let memoryDims = selected.map { hsize_t($0) }
         let memorySpace = try checkID(H5Screate_simple(Int32(memoryDims.count), memoryDims, nil), "create a memory dataspace for", datasetPath)
@@ -399,6 +450,7 @@ public final class HDF5File: @unchecked Sendable {
     private func nativeType(_ elementType: HDF5ElementType) -> hid_t {
         switch elementType {
         case .uint8: return mstrain_h5t_native_uint8()
+        case .uint16: return mstrain_h5t_native_uint16()
         case .int64: return mstrain_h5t_native_int64()
         case .float32: return mstrain_h5t_native_float()
         case .float64: return mstrain_h5t_native_double()
@@ -409,6 +461,7 @@ public final class HDF5File: @unchecked Sendable {
         let size = H5Tget_size(type)
         switch (H5Tget_class(type), size, H5Tget_sign(type)) {
         case (H5T_INTEGER, 1, H5T_SGN_NONE): return .uint8
+        case (H5T_INTEGER, 2, H5T_SGN_NONE): return .uint16
         case (H5T_INTEGER, 8, H5T_SGN_2): return .int64
         case (H5T_FLOAT, 4, _): return .float32
         case (H5T_FLOAT, 8, _): return .float64

@@ -12,8 +12,8 @@ public enum HDF5ReadCheck {
     /// child process runs.
     public static func readDataset(at path: String) throws {
         let description = try DatasetDescription(path: path)
-        for (split, info) in description.splits where (info.shape.first ?? 0) > 0 {
-            _ = try ImageDataset(path: path, split: split, memoryBudgetBytes: 0).pixelStatistics()
+        for split in description.splits where split.count > 0 {
+            _ = try ImageDataset(path: path, split: split.split, memoryBudgetBytes: 0).pixelStatistics()
         }
     }
 

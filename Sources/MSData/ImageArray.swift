@@ -4,6 +4,8 @@ public struct ImageArray: Equatable, Sendable {
     public enum Values: Equatable, Sendable {
         /// 0...255.
         case uint8([UInt8])
+        /// 0...65535.
+        case uint16([UInt16])
         /// [0, 1].
         case float32([Float])
     }
@@ -12,19 +14,19 @@ public struct ImageArray: Equatable, Sendable {
     public let values: Values
 
     public var storage: SampleStorage {
-        if case .uint8 = values { return .uint8 }
-        return .float32
+        switch values {
+        case .uint8: return .uint8
+        case .uint16: return .uint16
+        case .float32: return .float32
+        }
     }
 
     /// Elements per image, `C·H·W`.
     public var sampleSize: Int { channels * height * width }
 
     public init(count: Int, channels: Int, height: Int, width: Int, values: Values) {
-        let expected = count * channels * height * width
-        switch values {
-        case .uint8(let v): precondition(v.count == expected, "ImageArray: \(v.count) values for [\(count), \(channels), \(height), \(width)]")
-        case .float32(let v): precondition(v.count == expected, "ImageArray: \(v.count) values for [\(count), \(channels), \(height), \(width)]")
-        }
+        precondition(values.count == count * channels * height * width,
+                     "ImageArray: \(values.count) values for [\(count), \(channels), \(height), \(width)]")
         (self.count, self.channels, self.height, self.width, self.values) = (count, channels, height, width, values)
     }
 
@@ -35,6 +37,7 @@ public struct ImageArray: Equatable, Sendable {
         var part: ImageArray
         switch values {
         case .uint8(let v): part = ImageArray(count: range.count, channels: channels, height: height, width: width, values: .uint8(Array(v[elements])))
+        case .uint16(let v): part = ImageArray(count: range.count, channels: channels, height: height, width: width, values: .uint16(Array(v[elements])))
         case .float32(let v): part = ImageArray(count: range.count, channels: channels, height: height, width: width, values: .float32(Array(v[elements])))
         }
         if let size, size != height || size != width { part = part.resized(to: size) }
@@ -51,22 +54,17 @@ public struct ImageArray: Equatable, Sendable {
         switch first.values {
         case .uint8: return ImageArray(count: count, channels: first.channels, height: first.height, width: first.width,
                                        values: .uint8(parts.flatMap { if case .uint8(let v) = $0.values { return v }; return [] }))
+        case .uint16: return ImageArray(count: count, channels: first.channels, height: first.height, width: first.width,
+                                        values: .uint16(parts.flatMap { if case .uint16(let v) = $0.values { return v }; return [] }))
         case .float32: return ImageArray(count: count, channels: first.channels, height: first.height, width: first.width,
                                          values: .float32(parts.flatMap { if case .float32(let v) = $0.values { return v }; return [] }))
         }
     }
 
-    /// Writes all images into `split` of `writer` starting at sample `start`.
-    public func write(into writer: DatasetWriter, split: Split, at start: Int) throws {
-        switch values {
-        case .uint8(let v): try writer.write(split, bytes: v, at: start)
-        case .float32(let v): try writer.write(split, unitImages: v, at: start)
-        }
-    }
-
     /// The images with `channels` channels: grey is repeated into R, G and B; RGB becomes
     /// its luma `0.299·R + 0.587·G + 0.114·B` (ITU-R BT.601, as libjpeg and Pillow compute
-    /// grey; uint8 in 16-bit fixed point, rounded). Returns `self` when the count already matches.
+    /// grey; uint8 and uint16 in 16-bit fixed point, rounded). Returns `self` when the count
+    /// already matches.
     public func converted(toChannels target: Int) -> ImageArray {
         precondition((target == 1 || target == 3) && (channels == 1 || channels == 3), "converted(toChannels:): \(channels) → \(target)")
         if target == channels { return self }
@@ -88,30 +86,29 @@ public struct ImageArray: Equatable, Sendable {
         let converted: Values
         switch values {
         case .uint8(let v):
-            converted = .uint8(convert(v) { r, g, b in
-                let weighted: UInt32 = 19595 * UInt32(r) + 38470 * UInt32(g) + 7471 * UInt32(b)
-                return UInt8((weighted + 32768) >> 16)
-            })
+            converted = .uint8(convert(v) { r, g, b in UInt8(ImageArray.luma(UInt64(r), UInt64(g), UInt64(b))) })
+        case .uint16(let v):
+            converted = .uint16(convert(v) { r, g, b in UInt16(ImageArray.luma(UInt64(r), UInt64(g), UInt64(b))) })
         case .float32(let v):
             converted = .float32(convert(v) { r, g, b in min(1, 0.299 * r + 0.587 * g + 0.114 * b) })
         }
         return ImageArray(count: count, channels: target, height: height, width: width, values: converted)
     }
 
+    /// BT.601 luma of integer R, G, B in 16-bit fixed point, rounded.
+    private static func luma(_ r: UInt64, _ g: UInt64, _ b: UInt64) -> UInt64 {
+        (19595 * r + 38470 * g + 7471 * b + 32768) >> 16
+    }
+
     private func resized(to size: Int) -> ImageArray {
-        let unit = storage.unitScale
         var out: [Float] = []
         out.reserveCapacity(count * channels * size * size)
+        let unit = unitValues
         for n in 0..<count {
-            let image: [Float]
-            switch values {
-            case .uint8(let v): image = v[n * sampleSize ..< (n + 1) * sampleSize].map { Float($0) * unit }
-            case .float32(let v): image = Array(v[n * sampleSize ..< (n + 1) * sampleSize])
-            }
-            out += ImageResize.squareResize(image, channels: channels, height: height, width: width, size: size)
+            out += ImageResize.squareResize(Array(unit[n * sampleSize ..< (n + 1) * sampleSize]), channels: channels, height: height,
+                                            width: width, size: size)
         }
-        let values: Values = storage == .uint8 ? .uint8(out.map(DatasetWriter.quantize)) : .float32(out)
-        return ImageArray(count: count, channels: channels, height: size, width: size, values: values)
+        return ImageArray(count: count, channels: channels, height: size, width: size, values: .quantized(out, as: storage))
     }
 }
 
@@ -132,6 +129,7 @@ extension ImageArray {
         }
         switch values {
         case .uint8(let v): return ImageArray(count: count, channels: c, height: h, width: w, values: .uint8(permute(v)))
+        case .uint16(let v): return ImageArray(count: count, channels: c, height: h, width: w, values: .uint16(permute(v)))
         case .float32(let v): return ImageArray(count: count, channels: c, height: h, width: w, values: .float32(permute(v)))
         }
     }

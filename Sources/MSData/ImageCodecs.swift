@@ -27,46 +27,117 @@ public enum ImageCodecs {
         return nil
     }
 
-    /// Decodes the PNG or JPEG file at `path` into uint8 `[1, C, H, W]`: C = 1 for grey
-    /// images, 3 for colour ones.
+    /// What a file's header says about its image.
+    public struct Header: Equatable, Sendable {
+        public var format: Format
+        public var size: ImageSize
+        /// 1 for grey images, 3 for colour ones (as `decode` gives them).
+        public var channels: Int
+        /// 16 for 16-bit PNGs, else 8 (as `decode` gives them: uint16 or uint8).
+        public var bitDepth: Int
+    }
+
+    /// Reads the header of the PNG or JPEG file at `path` without decoding its pixels. Throws
+    /// what `decode` throws for a bad header, unsupported colour space or too large an image;
+    /// damage in the compressed pixels is found by `decode` only.
+    public static func readHeader(_ path: String) throws -> Header {
+        let bytes = try contents(path)
+        switch format(of: bytes) {
+        case .png?:
+            var image = png_image()
+            try beginPNG(&image, bytes, path)
+            defer { png_image_free(&image) }
+            return Header(format: .png, size: ImageSize(height: Int(image.height), width: Int(image.width)),
+                          channels: image.format & png_uint_32(PNG_FORMAT_FLAG_COLOR) != 0 ? 3 : 1,
+                          bitDepth: image.format & png_uint_32(PNG_FORMAT_FLAG_LINEAR) != 0 ? 16 : 8)
+        case .jpeg?:
+            var image = mstrain_jpeg_image()
+            guard bytes.withUnsafeBufferPointer({ mstrain_jpeg_read_header($0.baseAddress, $0.count, &image) }) != 0 else {
+                throw jpegFailure(image, path)
+            }
+            try checkSize(width: Int(image.width), height: Int(image.height), path)
+            return Header(format: .jpeg, size: ImageSize(height: Int(image.height), width: Int(image.width)),
+                          channels: Int(image.channels), bitDepth: 8)
+        case nil: throw notAnImage(path)
+        }
+    }
+
+    /// Decodes the PNG or JPEG file at `path` into `[1, C, H, W]`: C = 1 for grey images, 3
+    /// for colour ones; uint16 for 16-bit PNGs, else uint8.
     ///
-    /// - PNG: every colour type (grey, grey + alpha, RGB, RGBA, palette) and bit depth. 16-bit
-    ///   samples are reduced to 8 bits (`round(v / 257)`; files without a gAMA or sRGB chunk are
-    ///   taken as sRGB, not linear). Alpha is composited onto black, so fully transparent
+    /// - PNG: every colour type (grey, grey + alpha, RGB, RGBA, palette) and bit depth. 8-bit
+    ///   and lower depths give uint8 (files without a gAMA or sRGB chunk are taken as sRGB).
+    ///   16-bit files give uint16 through libpng's linear output: the stored samples exactly
+    ///   when the file has no gAMA or sRGB chunk (libpng then takes them as linear), else
+    ///   converted to linear light. Alpha is composited onto black, so fully transparent
     ///   pixels become black.
     /// - JPEG: greyscale, YCbCr and RGB; CMYK is rejected. A warning from libjpeg (corrupt or
     ///   truncated data, which it would fill with grey) is an error.
     public static func decode(_ path: String) throws -> (image: ImageArray, format: Format) {
+        let bytes = try contents(path)
+        switch format(of: bytes) {
+        case .png?: return (try decodePNG(bytes, path), .png)
+        case .jpeg?: return (try decodeJPEG(bytes, path), .jpeg)
+        case nil: throw notAnImage(path)
+        }
+    }
+
+    /// The bytes of the file at `path`.
+    private static func contents(_ path: String) throws -> [UInt8] {
         guard FileManager.default.fileExists(atPath: path) else { throw DataError.missingFile(path: path) }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw DataError.unsupportedSource(path: path, reason: "cannot be read; check that it is a readable file")
         }
-        let bytes = [UInt8](data)
-        switch format(of: bytes) {
-        case .png?: return (try decodePNG(bytes, path), .png)
-        case .jpeg?: return (try decodeJPEG(bytes, path), .jpeg)
-        case nil: throw DataError.malformedSource(path: path, reason: "starts with neither the PNG nor the JPEG signature")
+        return [UInt8](data)
+    }
+
+    private static func notAnImage(_ path: String) -> DataError {
+        DataError.malformedSource(path: path, reason: "starts with neither the PNG nor the JPEG signature")
+    }
+
+    /// Reads the file's header into `image` (free it with `png_image_free`); its format is the
+    /// file's, with `PNG_FORMAT_FLAG_LINEAR` for 16-bit files. libpng keeps the address of
+    /// `image` for its error handling, so it must stay in place (never be copied) until freed.
+    private static func beginPNG(_ image: inout png_image, _ bytes: [UInt8], _ path: String) throws {
+        image.version = png_uint_32(PNG_IMAGE_VERSION)
+        guard bytes.withUnsafeBytes({ png_image_begin_read_from_memory(&image, $0.baseAddress, $0.count) }) != 0 else {
+            let failure = pngFailure(image, path)
+            png_image_free(&image)
+            throw failure
+        }
+        do {
+            try checkSize(width: Int(image.width), height: Int(image.height), path)
+        } catch {
+            png_image_free(&image)
+            throw error
         }
     }
 
     private static func decodePNG(_ bytes: [UInt8], _ path: String) throws -> ImageArray {
         var image = png_image()
-        image.version = png_uint_32(PNG_IMAGE_VERSION)
+        try beginPNG(&image, bytes, path)
         defer { png_image_free(&image) }   // a no-op once png_image_finish_read has run
-        guard bytes.withUnsafeBytes({ png_image_begin_read_from_memory(&image, $0.baseAddress, $0.count) }) != 0 else {
-            throw pngFailure(image, path)
-        }
         let (width, height) = (Int(image.width), Int(image.height))
-        try checkSize(width: width, height: height, path)
         let channels = image.format & png_uint_32(PNG_FORMAT_FLAG_COLOR) != 0 ? 3 : 1
-        image.format = channels == 3 ? png_uint_32(PNG_FORMAT_RGB) : png_uint_32(PNG_FORMAT_GRAY)
-        image.flags |= png_uint_32(PNG_IMAGE_FLAG_16BIT_sRGB)
-        var pixels = [UInt8](repeating: 0, count: width * height * channels)
-        var black = png_color()   // all zero
-        guard pixels.withUnsafeMutableBytes({ png_image_finish_read(&image, &black, $0.baseAddress, 0, nil) }) != 0 else {
-            throw pngFailure(image, path)
+        let values: ImageArray.Values
+        if image.format & png_uint_32(PNG_FORMAT_FLAG_LINEAR) != 0 {
+            // 16-bit samples; removing alpha composites onto black (libpng ignores a background).
+            image.format = png_uint_32(channels == 3 ? PNG_FORMAT_LINEAR_RGB : PNG_FORMAT_LINEAR_Y)
+            var pixels = [UInt16](repeating: 0, count: width * height * channels)
+            guard pixels.withUnsafeMutableBytes({ png_image_finish_read(&image, nil, $0.baseAddress, 0, nil) }) != 0 else {
+                throw pngFailure(image, path)
+            }
+            values = .uint16(pixels)
+        } else {
+            image.format = channels == 3 ? png_uint_32(PNG_FORMAT_RGB) : png_uint_32(PNG_FORMAT_GRAY)
+            var pixels = [UInt8](repeating: 0, count: width * height * channels)
+            var black = png_color()   // all zero
+            guard pixels.withUnsafeMutableBytes({ png_image_finish_read(&image, &black, $0.baseAddress, 0, nil) }) != 0 else {
+                throw pngFailure(image, path)
+            }
+            values = .uint8(pixels)
         }
-        return ImageArray(count: 1, channels: channels, height: height, width: width, values: .uint8(pixels)).transposedFromNHWC()
+        return ImageArray(count: 1, channels: channels, height: height, width: width, values: values).transposedFromNHWC()
     }
 
     /// Encodes image `index` of uint8 `images` (`[N, C, H, W]`, C = 1 or 3) as a PNG file's
@@ -108,10 +179,14 @@ public enum ImageCodecs {
         DataError.malformedSource(path: path, reason: "cannot be decoded as PNG (\(cString(image.message)))")
     }
 
+    private static func jpegFailure(_ image: mstrain_jpeg_image, _ path: String) -> DataError {
+        DataError.malformedSource(path: path, reason: "cannot be decoded as JPEG (\(cString(image.message)))")
+    }
+
     private static func decodeJPEG(_ bytes: [UInt8], _ path: String) throws -> ImageArray {
         var image = mstrain_jpeg_image()
         guard bytes.withUnsafeBufferPointer({ mstrain_jpeg_decode($0.baseAddress, $0.count, &image) }) != 0 else {
-            throw DataError.malformedSource(path: path, reason: "cannot be decoded as JPEG (\(cString(image.message)))")
+            throw jpegFailure(image, path)
         }
         defer { mstrain_jpeg_free(&image) }
         let (width, height, channels) = (Int(image.width), Int(image.height), Int(image.channels))

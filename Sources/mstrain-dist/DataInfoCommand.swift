@@ -22,10 +22,17 @@ struct DataInfoCommand: ParsableCommand {
         print("provenance   \(attribute(DatasetLayout.Attribute.provenance))")
         if let seed = attributes[DatasetLayout.Attribute.generatorSeed] { print("seed         \(seed)") }
         if description.splits.isEmpty { print("splits       none") }
-        for (split, info) in description.splits {
-            var line = "\(split.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0))\(info.shape) \(info.elementType)"
-            if !noStatistics, info.shape.first ?? 0 > 0 {
-                let statistics = try ImageDataset(path: file, split: split, memoryBudgetBytes: 0).pixelStatistics()
+        for split in description.splits {
+            var line = split.split.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0)
+            if let sizes = split.sizes {
+                let heights = sizes.map(\.height), widths = sizes.map(\.width)
+                line += "\(split.count) images of \(split.info.shape[1]) channels, \(split.info.elementType), H \(heights.min()!)–\(heights.max()!), "
+                    + "W \(widths.min()!)–\(widths.max()!), \(sizes.reduce(0) { $0 + $1.pixels }) pixels"
+            } else {
+                line += "\(split.count) images, \(split.info.shape) \(split.info.elementType)"
+            }
+            if !noStatistics, split.count > 0 {
+                let statistics = try ImageDataset(path: file, split: split.split, memoryBudgetBytes: 0).pixelStatistics()
                 line += String(format: "  mean %.4f  std %.4f (on [0, 1])", statistics.mean, statistics.standardDeviation)
             }
             print(line)

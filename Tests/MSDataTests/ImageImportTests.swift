@@ -12,52 +12,9 @@ final class ImageImportTests: XCTestCase {
 
     // MARK: Helpers
 
-    /// CRC-32 as PNG chunks and zip use it (polynomial 0xEDB88320).
-    private func crc32(_ bytes: [UInt8]) -> UInt32 {
-        var crc: UInt32 = 0xFFFF_FFFF
-        for byte in bytes {
-            crc ^= UInt32(byte)
-            for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
-        }
-        return ~crc
-    }
-
-    private func bigEndian(_ value: UInt32) -> [UInt8] { withUnsafeBytes(of: value.bigEndian, Array.init) }
-
-    /// A PNG file of one IDAT whose zlib stream holds stored (uncompressed) deflate blocks.
-    /// `rows` are the unfiltered scanlines; `colorType` 0 grey, 2 RGB, 3 palette, 4 grey +
-    /// alpha, 6 RGBA.
-    private func png(width: Int, height: Int, bitDepth: UInt8 = 8, colorType: UInt8, rows: [[UInt8]],
-                     palette: [UInt8] = [], transparency: [UInt8] = []) -> [UInt8] {
-        func chunk(_ type: String, _ body: [UInt8]) -> [UInt8] {
-            let typed = Array(type.utf8) + body
-            return bigEndian(UInt32(body.count)) + typed + bigEndian(crc32(typed))
-        }
-        let raw: [UInt8] = rows.flatMap { [0] + $0 }   // filter type 0 (None) on every row
-        var stream: [UInt8] = [0x78, 0x01]
-        for start in stride(from: 0, to: raw.count, by: 65535) {
-            let block = Array(raw[start ..< min(raw.count, start + 65535)])
-            let isFinal: UInt8 = start + 65535 >= raw.count ? 1 : 0
-            let length = UInt16(block.count)
-            stream += [isFinal, UInt8(length & 0xFF), UInt8(length >> 8), UInt8(~length & 0xFF), UInt8(~length >> 8)]
-            stream += block
-        }
-        var (a, b): (UInt32, UInt32) = (1, 0)
-        for byte in raw { a = (a + UInt32(byte)) % 65521; b = (b + a) % 65521 }
-        stream += bigEndian(b << 16 | a)
-        let header = bigEndian(UInt32(width)) + bigEndian(UInt32(height)) + [bitDepth, colorType, 0, 0, 0]
-        return [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + chunk("IHDR", header)
-            + (palette.isEmpty ? [] : chunk("PLTE", palette)) + (transparency.isEmpty ? [] : chunk("tRNS", transparency))
-            + chunk("IDAT", stream) + chunk("IEND", [])
-    }
-
     @discardableResult
     private func write(_ bytes: [UInt8], _ name: String, in subfolder: String? = nil) throws -> String {
-        let directory = subfolder.map { folder.url.appendingPathComponent($0) } ?? folder.url
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let url = directory.appendingPathComponent(name)
-        try Data(bytes).write(to: url)
-        return url.path
+        try folder.write(bytes, name, in: subfolder)
     }
 
     private func fixture(_ name: String) throws -> String {
@@ -112,11 +69,11 @@ final class ImageImportTests: XCTestCase {
         XCTAssertEqual(indexed.channels, 3)
         XCTAssertEqual(pixels(indexed), [255, 0, 0, 0, 0, 255, 0, 0, 0, 0, 0, 0])
 
-        // 16-bit RGB: v·257 reads back as v; other values round to the nearest 8-bit value.
+        // 16-bit RGB (no gAMA chunk): kept as uint16, exactly.
         let sixteen: [UInt16] = [0, 257 * 128, 65535, 0x1234, 257 * 3, 257 * 250]
         let rgb16 = try decode(png(width: 2, height: 1, bitDepth: 16, colorType: 2,
                                    rows: [sixteen.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] }]), "rgb16.png")
-        XCTAssertEqual(pixels(rgb16), [0, 18, 128, 3, 255, 250])
+        XCTAssertEqual(rgb16.values, .uint16([0, 0x1234, 257 * 128, 257 * 3, 65535, 257 * 250]))
     }
 
     // MARK: JPEG
@@ -170,7 +127,8 @@ final class ImageImportTests: XCTestCase {
 
         try write(png(width: 2, height: 2, colorType: 0, rows: [[1, 2], [3, 4]]), "a.png", in: "mixed")
         try write(png(width: 3, height: 2, colorType: 0, rows: [[1, 2, 3], [4, 5, 6]]), "b.png", in: "mixed")
-        assertThrowsDataError(try DatasetImport.run(source: folder.path("mixed"), to: folder.path("x.h5"))) { $0.description.contains("--size") }
+        XCTAssertEqual(try DatasetImport.run(source: folder.path("mixed"), to: folder.path("x.h5")).largest, ImageSize(height: 2, width: 3),
+                       "images of different sizes keep them")
         XCTAssertEqual(try DatasetImport.run(source: folder.path("mixed"), to: folder.path("x.h5"), options: .init(size: 2)).counts,
                        [.train: 1, .valid: 1])
 

@@ -15,6 +15,17 @@ struct TemporaryFolder {
     func path(_ name: String) -> String { url.appendingPathComponent(name).path }
 
     func remove() { try? FileManager.default.removeItem(at: url) }
+
+    /// Writes `bytes` to `name` in the folder, or in its subfolder `subfolder` (created as
+    /// needed). Returns the file's path.
+    @discardableResult
+    func write(_ bytes: [UInt8], _ name: String, in subfolder: String? = nil) throws -> String {
+        let directory = subfolder.map { url.appendingPathComponent($0) } ?? url
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let file = directory.appendingPathComponent(name)
+        try Data(bytes).write(to: file)
+        return file.path
+    }
 }
 
 /// Asserts that `expression` throws a `DataError` for which `matches` holds.

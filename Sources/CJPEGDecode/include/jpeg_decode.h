@@ -29,6 +29,11 @@ typedef struct {
    grey), or a colour space other than greyscale, YCbCr or RGB. */
 int mstrain_jpeg_decode(const unsigned char *data, size_t size, mstrain_jpeg_image *image);
 
+/* Reads only the header of the JPEG held in data[0 ..< size]: sets width, height and channels
+   (the channels decoding would give), leaves pixels NULL. Returns 1 on success, 0 with
+   image->message as for mstrain_jpeg_decode (errors in the compressed data are not seen). */
+int mstrain_jpeg_read_header(const unsigned char *data, size_t size, mstrain_jpeg_image *image);
+
 /* Frees the pixels of a successful decode and sets them to NULL. */
 void mstrain_jpeg_free(mstrain_jpeg_image *image);
 
