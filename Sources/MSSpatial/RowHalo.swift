@@ -168,6 +168,19 @@ extension Tensor {
         return result
     }
 
+    /// `parts` (the same N, C and W) one under the other, `[N, C, ΣH, W]`.
+    public static func concatenatingRows(_ parts: [Tensor]) -> Tensor {
+        precondition(!parts.isEmpty, "Tensor.concatenatingRows: no parts")
+        if parts.count == 1 { return parts[0] }
+        var result = Tensor(shape: [parts[0].batch, parts[0].channels, parts.map(\.height).reduce(0, +), parts[0].width])
+        var row = 0
+        for part in parts {
+            RowBlock.copy(part, rows: 0..<part.height, into: &result, at: row)
+            row += part.height
+        }
+        return result
+    }
+
     /// `[N, C, height, W]`, zero but for rows `row ..< row + H`, which hold this tensor.
     public func embedded(inHeight height: Int, at row: Int) -> Tensor {
         var result = Tensor(shape: [batch, channels, height, width])

@@ -48,11 +48,31 @@ public struct RestorationTask: Sendable {
     /// image (or over `rows` of it), sample by sample.
     public func degrade(_ clean: Tensor, draws: [SampleDraws], rows: Range<Int>? = nil) -> DegradedBatch {
         precondition(draws.count == clean.batch, "Task.degrade: \(draws.count) draws for a batch of \(clean.batch)")
-        let region = ImageRegion(rows: rows ?? 0..<clean.height, columns: 0..<clean.width)
-        let inputs = draws.indices.map { b in
-            compose(image: clean.batchSlice(b..<(b + 1)), draws: draws[b], region: region)
+        let samples = draws.indices.map { b in
+            let image = clean.batchSlice(b..<(b + 1))
+            return degrade(draws: draws[b], rows: rows ?? 0..<clean.height) {
+                ImageRegion(rows: $0, columns: 0..<clean.width).extract(from: image)
+            }
         }
-        return DegradedBatch(input: Tensor.stackBatch(inputs), target: rows == nil ? clean : region.extract(from: clean), draws: draws)
+        return DegradedBatch(input: Tensor.stackBatch(samples.map(\.input)), target: Tensor.stackBatch(samples.map(\.target)),
+                             draws: draws)
+    }
+
+    /// Degrades rows `rows` of one sample, whose clean rows come from `readRows`: given a range
+    /// of rows (which may leave the image, for a blur halo: row `y` is row `y mod H`), it
+    /// returns them, all columns, `[1, C, count, W]`. Returns the degraded input and the clean
+    /// target over those rows, `[1, C, rows.count, W]`; bitwise those rows of the whole
+    /// image's degradation.
+    public func degrade(draws: SampleDraws, rows: Range<Int>,
+                        readRows: (Range<Int>) throws -> Tensor) rethrows -> (input: Tensor, target: Tensor) {
+        let (height, width) = (draws.noise.height, draws.noise.width)
+        let region = ImageRegion(rows: rows, columns: 0..<width)
+        let source = sourceRegion(for: region, height: height, width: width)
+        let clean = try readRows(source.rows)
+        let input = compose(source: ImageRegion(rows: 0..<source.height, columns: source.columns).extract(from: clean),
+                            draws: draws, region: region)
+        let offset = rows.lowerBound - source.rows.lowerBound
+        return (input, ImageRegion(rows: offset..<(offset + rows.count), columns: 0..<width).extract(from: clean))
     }
 
     /// The draws of one sample of a `channels × height × width` image, from

@@ -5,6 +5,9 @@
 public enum StreamSalt {
     /// Which training image a sample shows: `stream(sampleStream, imageChoice)`.
     public static let imageChoice: UInt64 = 0x1A6E
+    /// Where a training patch lies in its image and how it is turned:
+    /// `stream(sampleStream, patchPlacement)` (ASCII "patch").
+    public static let patchPlacement: UInt64 = 0x7061_7463_68
     /// Validation image `i`'s degradation: `stream(validation, i)`.
     public static let validation: UInt64 = 0x7A11D
     /// Dead-leaves image `i` of a split: `stream(deadLeaves, split, i)`.

@@ -36,17 +36,17 @@ public struct MemoryCheck: Sendable, CustomStringConvertible {
     public let largest: StepMemory.MicroBatch
 
     /// Measures `model` (collective over `communicator`) and predicts every stage of `schedule`
-    /// and validation on `dataset`'s images.
-    public init(configuration: TrainingConfiguration, schedule: TrainingSchedule, dataset: ImageDataset, model: Model,
+    /// and validation on `sampleSize` samples of `dataset`'s images.
+    public init(configuration: TrainingConfiguration, schedule: TrainingSchedule, dataset: ImageDataset, sampleSize: ImageSize, model: Model,
                 sharding: SpatialSharding, communicator: any Communicator) throws {
         budget = MemoryBudget(megabytes: configuration.memoryBudgetMB, ranksOnHost: communicator.ranksOnHost)
-        let memory = try StepMemory(model: model, imageSide: min(dataset.height, dataset.width),
+        let memory = try StepMemory(model: model, imageSide: min(sampleSize.height, sampleSize.width),
                                     strips: sharding.groupSize > 1).agreed(over: communicator)
         largest = memory.largestMicroBatch(of: schedule.stages.map { sharding.plan($0.plan, rankCount: communicator.size) },
                                            validationCount: configuration.validationCount, sharding: sharding,
-                                           imageWidth: dataset.width, channels: dataset.channels, microBatch: configuration.microBatch)
+                                           imageWidth: sampleSize.width, channels: dataset.channels, microBatch: configuration.microBatch)
         let validationImages = StepMemory.validationBytes(count: min(configuration.validationCount, dataset.count),
-                                                          channels: dataset.channels, height: dataset.height, width: dataset.width)
+                                                          channels: dataset.channels, height: sampleSize.height, width: sampleSize.width)
         neededBytes = memory.peakBytes(largestMicroBatch: largest.bytes, validationBytes: validationImages)
     }
 

@@ -34,7 +34,8 @@ public struct Restorations {
         let estimator = MultilevelEstimator(model: model, restriction: configuration.restriction,
                                             residual: configuration.addsInputToOutput)
         let validator = try Validator(dataset: dataset, task: RestorationTask(kind: configuration.task, options: configuration.taskOptions),
-                                      count: count ?? dataset.count, seed: configuration.seed)
+                                      count: count ?? dataset.count, seed: configuration.seed,
+                                      geometry: configuration.sampleGeometry)
         batch = validator.batch
         restored = try validator.predictions(estimator)
         metrics = Validator.metrics(restored, batch.target)

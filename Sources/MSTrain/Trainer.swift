@@ -79,19 +79,20 @@ public final class Trainer {
         let schedule = try configuration.schedule()
         // Opened uncached first: whether the splits are cached depends on what the step leaves
         // of the memory budget, which depends on the model, which depends on the data.
-        let uncached = try ImageDataset(path: dataPath, split: .train, levels: configuration.levelsUsed, memoryBudgetBytes: 0)
+        let uncached = try ImageDataset(path: dataPath, split: .train, levels: configuration.dataLevels, memoryBudgetBytes: 0)
         model = try configuration.makeModel(for: uncached)
         let groupSize = configuration.spatialShards
         guard communicator.size % groupSize == 0 else {
             throw TrainingError.rankCount(ranks: communicator.size, spatialShards: groupSize)
         }
-        sharding = SpatialSharding(groupSize: groupSize, imageHeight: uncached.height, totalStride: model.totalStride)
-        let memory = try MemoryCheck(configuration: configuration, schedule: schedule, dataset: uncached, model: model,
+        let sampleSize = try configuration.sampleGeometry.sampleSize(of: uncached)
+        sharding = SpatialSharding(groupSize: groupSize, imageHeight: sampleSize.height, totalStride: model.totalStride)
+        let memory = try MemoryCheck(configuration: configuration, schedule: schedule, dataset: uncached, sampleSize: sampleSize, model: model,
                                      sharding: sharding, communicator: communicator)
         try memory.enforce()
         // The validator reads its images once; only the training split is worth caching.
-        let train = try ImageDataset(path: dataPath, split: .train, levels: configuration.levelsUsed, memoryBudgetBytes: memory.spareBytes)
-        let valid = try ImageDataset(path: dataPath, split: .valid, levels: configuration.levelsUsed, memoryBudgetBytes: 0)
+        let train = try ImageDataset(path: dataPath, split: .train, levels: configuration.dataLevels, memoryBudgetBytes: memory.spareBytes)
+        let valid = try ImageDataset(path: dataPath, split: .valid, levels: configuration.dataLevels, memoryBudgetBytes: 0)
         let optimizer = configuration.optimizer.make(parameterCount: model.parameters.count, weightDecay: configuration.weightDecay,
                                                      momentum: configuration.momentum)
         state = TrainingState(parameters: model.parameters, optimizer: optimizer, schedule: schedule)
@@ -99,8 +100,9 @@ public final class Trainer {
         estimator = MultilevelEstimator(model: model, restriction: configuration.restriction,
                                         residual: configuration.addsInputToOutput,
                                         microBatch: configuration.microBatch, seed: configuration.seed)
-        source = DatasetExampleSource(dataset: train, task: task, seed: configuration.seed)
-        validator = try Validator(dataset: valid, task: task, count: configuration.validationCount, seed: configuration.seed)
+        source = try DatasetExampleSource(dataset: train, task: task, seed: configuration.seed, geometry: configuration.sampleGeometry)
+        validator = try Validator(dataset: valid, task: task, count: configuration.validationCount, seed: configuration.seed,
+                                  geometry: configuration.sampleGeometry)
         runDirectory = communicator.isRoot ? try RunDirectory(path: configuration.runDirectory)
             : RunDirectory(unverifiedPath: configuration.runDirectory)
         self.communicator = communicator
@@ -260,7 +262,7 @@ public final class Trainer {
         guard stageIndex != session.announcedStage else { return }
         let stage = state.schedule.stages[stageIndex]
         reporter.log("stage \(stageIndex + 1)/\(state.schedule.stages.count): \(stage.iterations) steps, "
-                     + describe(stage.plan, finestSize: source.dataset.height))
+                     + describe(stage.plan, finestSize: source.sampleSize.height))
         if communicator.size > 1 { reporter.log(shardPlan(for: stage.plan).description) }
         session.announcedStage = stageIndex
     }

@@ -124,6 +124,10 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var validationCount: Int = 32
     /// Largest number of samples in one forward/backward.
     public var microBatch: Int = 8
+    /// Side of the square training crops (`SampleGeometry`); nil: whole images.
+    public var patch: Int?
+    /// Whether every training crop is flipped and rotated by a symmetry drawn per sample.
+    public var augment: Bool = false
     /// Ranks per spatial group: each group evaluates its share of the fine levels' samples
     /// together, every rank on a strip of each image (docs/distribution.md). 1: whole images.
     public var spatialShards: Int = 1
@@ -176,13 +180,22 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         }
     }
 
+    /// How samples are cut from the images.
+    public var sampleGeometry: SampleGeometry { SampleGeometry(patch: patch, augments: augment) }
+
     /// The model for images of `dataset`'s channels, after checking that the coarsest mesh
-    /// (`H / 2^(levels−1)`) is one the network can take.
+    /// (`H / 2^(levels−1)` of the samples) is one the network can take.
     public func makeModel(for dataset: ImageDataset) throws -> Model {
         var configuration = try model
         configuration.imageChannels = dataset.channels
         let built = try MSNN.makeModel(configuration, seed: seed)
-        let (height, width) = (dataset.height >> (levelsUsed - 1), dataset.width >> (levelsUsed - 1))
+        let size = try sampleGeometry.sampleSize(of: dataset)
+        let factor = 1 << (levelsUsed - 1)
+        guard size.height % factor == 0, size.width % factor == 0 else {
+            throw ConfigurationError.invalid("--levels \(levelsUsed) needs samples whose sides are multiples of \(factor), got "
+                + "\(size.width)×\(size.height)" + (patch == nil ? " images; use fewer levels or --patch" : "; choose another --patch"))
+        }
+        let (height, width) = (size.height >> (levelsUsed - 1), size.width >> (levelsUsed - 1))
         guard height % built.totalStride == 0, width % built.totalStride == 0 else {
             throw ConfigurationError.invalid(
                 "--levels \(levelsUsed) makes the coarsest mesh \(height)×\(width), which the \(network.rawValue) "
@@ -196,9 +209,13 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     /// problems a user can cause with `--data`, found before any process starts MPI.
     public func checkData(at path: String) throws {
         for split in [Split.train, .valid] {
-            _ = try makeModel(for: try ImageDataset(path: path, split: split, levels: levelsUsed, memoryBudgetBytes: 0))
+            _ = try makeModel(for: try ImageDataset(path: path, split: split, levels: dataLevels, memoryBudgetBytes: 0))
         }
     }
+
+    /// The levels the images themselves must support (`ImageDataset`'s check): with patches,
+    /// only the patch must (checked by `makeModel(for:)`).
+    public var dataLevels: Int { patch == nil ? levelsUsed : 1 }
 
     /// The number of resolutions the data must support.
     public var levelsUsed: Int { mode == .single ? 1 : (mode == .multiscale ? (levelBatches?.count ?? levels) : levels) }
@@ -252,6 +269,8 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         guard checkpointEvery >= 0 else { throw fail("--checkpoint-every must not be negative, got \(checkpointEvery)") }
         guard keepCheckpoints >= 1 else { throw fail("--keep-checkpoints must be at least 1, got \(keepCheckpoints)") }
         guard microBatch >= 1 else { throw fail("--micro-batch must be at least 1, got \(microBatch)") }
+        if let patch, patch < 1 { throw fail("--patch must be at least 1, got \(patch)") }
+        if augment && patch == nil { throw fail("--augment flips and turns square crops; give --patch P with it") }
         guard spatialShards >= 1 else { throw fail("--spatial-shards must be at least 1, got \(spatialShards)") }
         if spatialShards > 1 {
             // A mesh-free filter reaches 6σ·H rows; a strip (H/G rows) borrows from its neighbours only.
@@ -333,7 +352,7 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     }
 
     /// Keys of optional options, absent from an encoded configuration that leaves them unset.
-    static let optionalKeys: Set<String> = ["data", "width", "levelRatio", "levelBatches", "stageIterations",
+    static let optionalKeys: Set<String> = ["data", "patch", "width", "levelRatio", "levelBatches", "stageIterations",
                                             "stageBatches", "weightDecay", "memoryBudgetMB"]
 
     /// The command-line spelling of a field name: `superresFactor` → `--superres-factor`.

@@ -23,11 +23,16 @@ public final class Validator {
     /// Images predicted in one forward.
     public static let chunk = 8
 
-    /// Takes the first `count` images of `dataset` (fewer if the split is smaller).
-    public init(dataset: ImageDataset, task: RestorationTask, count: Int, seed: UInt64) throws {
+    /// Takes the first `count` images of `dataset` (fewer if the split is smaller), whole or
+    /// as `geometry`'s centre crops.
+    public init(dataset: ImageDataset, task: RestorationTask, count: Int, seed: UInt64,
+                geometry: SampleGeometry = SampleGeometry()) throws {
+        let size = try geometry.sampleSize(of: dataset)
         let indices = Array(0..<min(count, dataset.count))
-        let streams = indices.map(SampleStream.validation(index:))
-        batch = task.degrade(try dataset.samples(indices), seed: seed, streams: streams)
+        let clean = Tensor.stackBatch(try indices.map {
+            try geometry.validationWindow(index: $0, dataset: dataset).read(rows: 0..<size.height, from: dataset)
+        })
+        batch = task.degrade(clean, seed: seed, streams: indices.map(SampleStream.validation(index:)))
         inputMetrics = Validator.metrics(batch.input, batch.target)
     }
 

@@ -58,8 +58,8 @@ struct BenchScaling: ParsableCommand {
             guard communicator.isRoot else { return }
             let samples = stage.plan.terms.reduce(0) { $0 + $1.batchSize }
             print("network \(configuration.network.rawValue) (\(trainer.model.parameters.count) parameters), "
-                  + "\(trainer.source.dataset.height)² data, \(configuration.mode.rawValue) stage \(last + 1): "
-                  + "batches \(stage.plan.terms.map { "\($0.batchSize)@\(trainer.source.dataset.height >> $0.level)²" }.joined(separator: " ")), "
+                  + "\(trainer.source.sampleSize.height)² data, \(configuration.mode.rawValue) stage \(last + 1): "
+                  + "batches \(stage.plan.terms.map { "\($0.batchSize)@\(trainer.source.sampleSize.height >> $0.level)²" }.joined(separator: " ")), "
                   + String(format: "%.2f WU per step; BLAS %@", stage.plan.work, BLASInfo.description))
             print(String(format: "scaling: ranks=%d step_seconds=%.4f wu_per_second=%.3f samples_per_second=%.2f "
                          + "allreduce_min_seconds=%.4f allreduce_max_seconds=%.4f allreduce_share=%.4f compute_max_seconds=%.4f",

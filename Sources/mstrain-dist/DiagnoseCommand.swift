@@ -47,7 +47,7 @@ struct DiagnoseLevels: ParsableCommand {
                          + "\(configuration.network.rawValue), restriction \(configuration.restriction.rawValue), data \(dataPath))")
             let diagnosis = try trainer.measureLevels(levels: configuration.levels, samples: samples)
             let batches = diagnosis.recommendedBatches(finestBatch: configuration.batch)
-            let size = trainer.source.dataset.height
+            let size = trainer.source.sampleSize.height
             print("level  mesh     term        mean norm    variance     ms/sample  recommended batch")
             for (statistics, batch) in zip(diagnosis.levels, batches) {
                 print(String(format: "%5d  %-7@  %-10@  %10.4e  %10.4e  %9.2f  %17d", statistics.level,

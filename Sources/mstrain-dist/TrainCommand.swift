@@ -102,14 +102,15 @@ struct TrainCommand: ParsableCommand {
             throw TrainingError.rankCount(ranks: communicator.size, spatialShards: configuration.spatialShards)
         }
         let dataset = try ImageDataset(path: try configuration.data ?? DefaultDataset.ensure(log: reporter.log), split: .train,
-                                       levels: configuration.levelsUsed, memoryBudgetBytes: 0)
+                                       levels: configuration.dataLevels, memoryBudgetBytes: 0)
         let model = try configuration.makeModel(for: dataset)
-        let sharding = SpatialSharding(groupSize: configuration.spatialShards, imageHeight: dataset.height, totalStride: model.totalStride)
+        let sampleSize = try configuration.sampleGeometry.sampleSize(of: dataset)
+        let sharding = SpatialSharding(groupSize: configuration.spatialShards, imageHeight: sampleSize.height, totalStride: model.totalStride)
         for (index, stage) in schedule.stages.enumerated() {
             reporter.log("stage \(index + 1): \(stage.iterations) steps")
             reporter.log(sharding.plan(stage.plan, rankCount: communicator.size).description)
         }
-        let memory = try MemoryCheck(configuration: configuration, schedule: schedule, dataset: dataset, model: model,
+        let memory = try MemoryCheck(configuration: configuration, schedule: schedule, dataset: dataset, sampleSize: sampleSize, model: model,
                                      sharding: sharding, communicator: communicator)
         reporter.log(memory.description)
         try memory.enforce()

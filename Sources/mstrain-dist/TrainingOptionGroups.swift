@@ -38,6 +38,10 @@ struct DataAndTaskOptions: ParsableArguments, Encodable {
     var task: TaskKind?
     @Option(help: "HDF5 dataset (default: the built-in synthetic dead-leaves set, generated once and cached).")
     var data: String?
+    @Option(help: "Train on square crops of this side, cut at random positions from the images (needed when they differ in size); validation uses centre crops (default: whole images).")
+    var patch: Int?
+    @Flag(inversion: .prefixedNo, help: "Flip and turn every training crop by one of the 8 symmetries of the square, drawn per sample (needs --patch; default off).")
+    var augment: Bool?
     @Option(help: "Restriction to coarser meshes: inject or average (default inject).")
     var restriction: Restriction?
     @Option(help: "Network output: image, or residual (added to the degraded input) (default image; super-resolution always predicts a residual).")

@@ -15,7 +15,7 @@ final class DatasetExampleSourceTests: XCTestCase {
         try DeadLeaves(size: 32, channels: 3, seed: 5).writeDataset(to: directory + "/data.h5", counts: [.train: 6, .valid: 2])
         let dataset = try ImageDataset(path: directory + "/data.h5", split: .train)
         for kind in TaskKind.allCases {
-            let source = DatasetExampleSource(dataset: dataset, task: RestorationTask(kind: kind), seed: 3)
+            let source = try DatasetExampleSource(dataset: dataset, task: RestorationTask(kind: kind), seed: 3)
             let whole = try source.examples(step: 4, level: 1, samples: 1..<4).batch
             for rows in [0..<8, 8..<20, 20..<32] {
                 let (strip, ids) = try source.examples(step: 4, level: 1, samples: 1..<4, rows: rows)
