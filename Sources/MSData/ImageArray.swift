@@ -31,7 +31,7 @@ public struct ImageArray: Equatable, Sendable {
     }
 
     /// Images `range`, optionally centre-cropped and resized to `size × size`
-    /// (`ImageResize.squareResize`; uint8 images are rounded back to uint8).
+    /// (`ImageResize.squareResize`; integer images are rounded back to their type).
     public func slice(_ range: Range<Int>, resizedTo size: Int? = nil) -> ImageArray {
         let elements = range.lowerBound * sampleSize ..< range.upperBound * sampleSize
         var part: ImageArray
