@@ -45,7 +45,7 @@ public struct MemoryCheck: Sendable, CustomStringConvertible {
         largest = memory.largestMicroBatch(of: schedule.stages.map { sharding.plan($0.plan, rankCount: communicator.size) },
                                            validationCount: configuration.validationCount, sharding: sharding,
                                            imageWidth: sampleSize.width, channels: dataset.channels, microBatch: configuration.microBatch)
-        let validationImages = StepMemory.validationBytes(count: min(configuration.validationCount, dataset.count),
+        let validationImages = StepMemory.validationBytes(count: configuration.sampleGeometry.validationCount(configuration.validationCount, of: dataset),
                                                           channels: dataset.channels, height: sampleSize.height, width: sampleSize.width)
         neededBytes = memory.peakBytes(largestMicroBatch: largest.bytes, validationBytes: validationImages)
     }

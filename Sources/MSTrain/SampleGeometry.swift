@@ -1,4 +1,5 @@
 import MSData
+import MSTasks
 import MSTensor
 
 /// How samples are cut from a dataset's images (docs/training.md, "Large images and patches").
@@ -6,8 +7,8 @@ import MSTensor
 /// Without a patch size, a sample is a whole image, and the images must share one size. With
 /// patch size `P`, a training sample is a `P × P` crop of its image at a position drawn, like
 /// the image itself, from the sample's stream alone (so any process can cut any sample),
-/// turned by one of the eight flips and rotations when `augments`; a validation sample is the
-/// centre crop of its image. The finest level is the crop; coarser levels restrict it.
+/// turned by one of the eight flips and rotations when `augments`; validation samples are
+/// fixed crops of the validation images. The finest level is the crop; coarser levels restrict it.
 public struct SampleGeometry: Hashable, Sendable {
     /// Side of the square crops, or nil for whole images.
     public var patch: Int?
@@ -51,11 +52,26 @@ public struct SampleGeometry: Hashable, Sendable {
         return SampleWindow(image: image, top: top, left: left, size: ImageSize(height: patch, width: patch), transform: transform)
     }
 
-    /// The window of validation image `index`: the whole image, or its centre crop.
+    /// The window of validation sample `index`: image `index` whole; or, with a patch, a crop of
+    /// image `index mod count` at a position drawn from `stream(validation(index),
+    /// patchPlacement)`, the same at every evaluation (the first `count` crops are the images'
+    /// centres), so a few large validation images give as many fixed crops as asked for.
     public func validationWindow(index: Int, dataset: ImageDataset) -> SampleWindow {
-        let size = dataset.sizes[index]
+        let image = index % dataset.count
+        let size = dataset.sizes[image]
         guard let patch else { return SampleWindow(image: index, top: 0, left: 0, size: size) }
-        return SampleWindow(image: index, top: (size.height - patch) / 2, left: (size.width - patch) / 2,
-                            size: ImageSize(height: patch, width: patch))
+        let crop = ImageSize(height: patch, width: patch)
+        guard index >= dataset.count else {
+            return SampleWindow(image: image, top: (size.height - patch) / 2, left: (size.width - patch) / 2, size: crop)
+        }
+        var placement = CounterRandom(seed: 0, indices: SampleStream.validation(index: index), StreamSalt.patchPlacement)
+        return SampleWindow(image: image, top: placement.index(below: size.height - patch + 1),
+                            left: placement.index(below: size.width - patch + 1), size: crop)
+    }
+
+    /// The number of validation samples of `count` asked for: at most one per image without a
+    /// patch, any number of crops with one.
+    public func validationCount(_ count: Int, of dataset: ImageDataset) -> Int {
+        patch == nil ? min(count, dataset.count) : count
     }
 }

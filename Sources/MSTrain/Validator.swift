@@ -23,12 +23,12 @@ public final class Validator {
     /// Images predicted in one forward.
     public static let chunk = 8
 
-    /// Takes the first `count` images of `dataset` (fewer if the split is smaller), whole or
-    /// as `geometry`'s centre crops.
+    /// Takes the first `count` images of `dataset` (fewer if the split is smaller), or with a
+    /// patch `count` fixed crops of its images (`SampleGeometry.validationWindow`).
     public init(dataset: ImageDataset, task: RestorationTask, count: Int, seed: UInt64,
                 geometry: SampleGeometry = SampleGeometry()) throws {
         let size = try geometry.sampleSize(of: dataset)
-        let indices = Array(0..<min(count, dataset.count))
+        let indices = Array(0..<geometry.validationCount(count, of: dataset))
         let clean = Tensor.stackBatch(try indices.map {
             try geometry.validationWindow(index: $0, dataset: dataset).read(rows: 0..<size.height, from: dataset)
         })
