@@ -67,7 +67,8 @@ let package = Package(
         .executableTarget(name: "mstrain-mpi-check", dependencies: ["MSDistributed", "MSPlan", "MSTensor"], path: "Tests/MPITests"),
         .executableTarget(name: "mstrain-mpi-spatial-check", dependencies: ["MSDistributed", "MSKernels", "MSNN", "MSSpatial", "MSTensor"],
                           path: "Tests/MPISpatialTests"),
-        .executableTarget(name: "mstrain-mpi-training-check", dependencies: ["MSData", "MSDistributed", "MSNN", "MSTestSupport", "MSTrain"],
+        .executableTarget(name: "mstrain-mpi-training-check", dependencies: ["MSData", "MSDistributed", "MSMultiscale", "MSNN", "MSTensor",
+                                                                              "MSTestSupport", "MSTrain"],
                           path: "Tests/MPITrainingTests"),
 
         // Fixture loading, finite-difference helpers and Float64 reference networks shared by the test targets.

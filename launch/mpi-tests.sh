@@ -5,8 +5,8 @@
 # with a message naming the cause; then mstrain-mpi-spatial-check (Tests/MPISpatialTests):
 # the halo exchange, strip convolutions and normalisation on 1-4 strips equal the whole
 # image's; then mstrain-mpi-training-check (Tests/MPITrainingTests): the gradient of one step
-# on 1–4 ranks and 20 training steps on 2 ranks equal a single process's. Every run is
-# bounded by `timeout`. The last line reads "N passed, M failed".
+# on 1–4 ranks and 20 training steps on 2 ranks equal a single process's, and whole-image
+# inference on strips of 2 and 3 ranks equals one pass. Every run is bounded by `timeout`. The last line reads "N passed, M failed".
 #
 # Usage: launch/mpi-tests.sh
 #   MSTRAIN_BUILD_DIR   the build directory (swift build --scratch-path) to build in or reuse;
@@ -109,6 +109,11 @@ for ranks in 2 4; do
     mkdir -p "$scratch/spatial-$ranks"
     scenario_args=("$scratch/spatial-$ranks")
     run_case "10 steps in spatial groups of 2 (and resumed without) equal one process's" "$ranks" spatial 90
+done
+for ranks in 2 3; do
+    scenario_args=("$scratch/restore-$ranks")
+    mkdir -p "$scratch/restore-$ranks"
+    run_case "whole-image inference on strips of $ranks ranks equals one pass (UNet, ResNet, ESPCN)" "$ranks" restore 60
 done
 
 echo "$passed passed, $failed failed"

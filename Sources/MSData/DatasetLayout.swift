@@ -114,9 +114,12 @@ public enum DatasetLayout {
 
     /// `/<split>/images/0000042`: image `index` of the per-image layout, named by its index
     /// zero-padded to 7 digits (more when the index needs them).
-    public static func imagePath(_ split: Split, _ index: Int) -> String {
+    public static func imagePath(_ split: Split, _ index: Int) -> String { imagesPath(split) + "/" + imageName(index) }
+
+    /// `0000042`: `index` zero-padded to 7 digits (more when it needs them).
+    public static func imageName(_ index: Int) -> String {
         let digits = String(index)
-        return imagesPath(split) + "/" + String(repeating: "0", count: max(0, 7 - digits.count)) + digits
+        return String(repeating: "0", count: max(0, 7 - digits.count)) + digits
     }
 
     /// The chunk shape of an image of `channels × height × width` (leading axes of extent 1,

@@ -90,7 +90,7 @@ public struct ImageRestorer {
     /// `image` `[1, C, H, W]` grown at the bottom and right to multiples of `multiple`, by
     /// reflection about the last row and column (row `H − 1 + k` is row `H − 1 − k`; periodic
     /// for the rare image smaller than the padding).
-    static func reflectPadded(_ image: Tensor, toMultipleOf multiple: Int) -> Tensor {
+    public static func reflectPadded(_ image: Tensor, toMultipleOf multiple: Int) -> Tensor {
         let (height, width) = (image.height, image.width)
         let (paddedHeight, paddedWidth) = ((height + multiple - 1) / multiple * multiple, (width + multiple - 1) / multiple * multiple)
         if (paddedHeight, paddedWidth) == (height, width) { return image }

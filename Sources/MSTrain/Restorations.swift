@@ -24,17 +24,13 @@ public struct Restorations {
     /// restores the first `count` images (all when nil) of `split` of `data` (default: the
     /// run's data, or the default dataset, generated first if needed; `log` reports that).
     public init(weights: String, data: String?, split: Split, count: Int?, log: (String) -> Void) throws {
-        configuration = try WeightsFile.configuration(in: weights)
-        dataPath = try data ?? configuration.data ?? DefaultDataset.ensure(log: log)
+        let stored = try WeightsFile.configuration(in: weights)
+        dataPath = try data ?? stored.data ?? DefaultDataset.ensure(log: log)
         let dataset = try ImageDataset(path: dataPath, split: split)
-        var modelConfiguration = try configuration.model
-        modelConfiguration.imageChannels = dataset.channels
-        let model = try makeModel(modelConfiguration, seed: configuration.seed)
-        try WeightsFile.read(into: model, from: weights)
-        let estimator = MultilevelEstimator(model: model, restriction: configuration.restriction,
-                                            residual: configuration.addsInputToOutput)
-        let validator = try Validator(dataset: dataset, task: RestorationTask(kind: configuration.task, options: configuration.taskOptions),
-                                      count: count ?? dataset.count, seed: configuration.seed,
+        let trained = try TrainedModel(weights: weights, channels: dataset.channels)
+        configuration = trained.configuration
+        let estimator = trained.estimator
+        let validator = try Validator(dataset: dataset, task: trained.task, count: count ?? dataset.count, seed: configuration.seed,
                                       geometry: configuration.sampleGeometry)
         batch = validator.batch
         restored = try validator.predictions(estimator)

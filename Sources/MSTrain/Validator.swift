@@ -10,6 +10,12 @@ public struct ValidationMetrics: Codable, Equatable, Sendable {
     public var mse: Double
     public var psnr: Double
     public var ssim: Double
+
+    /// The average of `metrics` (each averaged over its own images).
+    public static func mean(_ metrics: [ValidationMetrics]) -> ValidationMetrics {
+        func mean(_ value: (ValidationMetrics) -> Double) -> Double { metrics.map(value).reduce(0, +) / Double(metrics.count) }
+        return ValidationMetrics(mse: mean(\.mse), psnr: mean(\.psnr), ssim: mean(\.ssim))
+    }
 }
 
 /// Evaluates a model at the finest mesh on a fixed validation subset with fixed degradation

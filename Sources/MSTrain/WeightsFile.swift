@@ -101,16 +101,42 @@ extension WeightsFile {
     }
 }
 
-/// Restored samples for inspection: `/input`, `/restored`, `/target`, each `[N, C, H, W]`
-/// float32 on [0, 1]. Written atomically.
+/// Restored samples for inspection, float32 on [0, 1], written atomically: as batches or one
+/// dataset per image.
 public enum RestoredSamplesFile {
+    /// Batches of equal images: `/input`, `/restored`, `/target`, each `[N, C, H, W]`.
     public static func write(input: Tensor, restored: Tensor, target: Tensor, to path: String) throws {
-        try AtomicOutput.write(to: path) { temporary in
-            let file = try HDF5File(creatingAt: temporary)
+        try write(to: path) { file in
             for (name, tensor) in [("input", input), ("restored", restored), ("target", target)] {
                 try file.createDataset("/" + name, elementType: .float32, shape: tensor.shape)
-                try file.write(tensor.scalars.map { min(max(($0 + 1) / 2, 0), 1) }, to: "/" + name)
+                try file.write(unit(tensor), to: "/" + name)
             }
+        }
+    }
+
+    /// Images of any size, one dataset each: `/<kind>/0000000` `[C, H, W]` for every kind
+    /// (`input`, `restored`, `target`) and image index (`DatasetLayout.imageName`).
+    public static func write(perImage images: [(kind: String, images: [Tensor])], to path: String) throws {
+        try write(to: path) { file in
+            for (kind, tensors) in images {
+                try file.createGroup("/" + kind)
+                for (index, tensor) in tensors.enumerated() {
+                    let name = "/\(kind)/\(DatasetLayout.imageName(index))"
+                    try file.createDataset(name, elementType: .float32, shape: Array(tensor.shape.dropFirst()))
+                    try file.write(unit(tensor), to: name)
+                }
+            }
+        }
+    }
+
+    /// Training values in [−1, 1] as [0, 1], clamped.
+    private static func unit(_ tensor: Tensor) -> [Float] { tensor.scalars.map { min(max(($0 + 1) / 2, 0), 1) } }
+
+    /// Writes a new HDF5 file at `path` atomically with `body`.
+    private static func write(to path: String, _ body: (HDF5File) throws -> Void) throws {
+        try AtomicOutput.write(to: path) { temporary in
+            let file = try HDF5File(creatingAt: temporary)
+            try body(file)
             try file.close()
         }
     }

@@ -9,7 +9,7 @@ struct MStrainDist: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mstrain-dist",
         abstract: "Multiscale training of convolutional networks (multilevel gradient estimation, Full-Multiscale).",
-        subcommands: [TrainCommand.self, EvalCommand.self, DiagnoseCommand.self, DataCommand.self, BenchCommand.self,
+        subcommands: [TrainCommand.self, EvalCommand.self, RestoreCommand.self, DiagnoseCommand.self, DataCommand.self, BenchCommand.self,
                       ReportCommand.self])
 
     /// Parses and runs the command. Under an MPI launcher every rank parses the same

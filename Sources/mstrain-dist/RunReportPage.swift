@@ -147,7 +147,7 @@ enum RunReportPage {
             let restorations = try Restorations(weights: weights, data: nil, split: .valid, count: count, log: { print($0) })
             let (input, restored, target) = (restorations.batch.input, restorations.restored, restorations.batch.target)
             let inputPSNR = ImageMetrics.psnr(input, target), restoredPSNR = ImageMetrics.psnr(restored, target)
-            let (inputImages, restoredImages, targetImages) = (unitBytes(input), unitBytes(restored), unitBytes(target))
+            let (inputImages, restoredImages, targetImages) = (ImageArray(trainingRange: input), ImageArray(trainingRange: restored), ImageArray(trainingRange: target))
             let rows = (0..<target.batch).map { index -> [ImageGrid.Cell] in
                 let one = index..<index + 1
                 return [.init(image: inputImages.slice(one), caption: String(format: "%.2f dB", inputPSNR[index])),
@@ -161,12 +161,6 @@ enum RunReportPage {
         } catch {
             page.paragraph("No images: \(error)")
         }
-    }
-
-    /// `[N, C, H, W]` values in [−1, 1] as uint8 images: `round((v + 1) / 2 · 255)`, clamped.
-    private static func unitBytes(_ images: Tensor) -> ImageArray {
-        ImageArray(count: images.batch, channels: images.channels, height: images.height, width: images.width,
-                   values: .uint8(images.scalars.map { UInt8(min(max(($0 + 1) / 2, 0), 1) * 255 + 0.5) }))
     }
 
     /// The trailing mean of up to `window` values ending at each index.

@@ -1,7 +1,9 @@
 import Foundation
 import MSData
 import MSDistributed
+import MSMultiscale
 import MSNN
+import MSTensor
 import MSTestSupport
 import MSTrain
 
@@ -22,6 +24,11 @@ import MSTrain
 //                                               so does a run resumed at step 5 from its
 //                                               checkpoint without spatial groups; validation
 //                                               on strips gives the whole images' PSNR
+//     mstrain-mpi-training-check restore DIR    whole-image inference on strips of all ranks
+//                                               (ImageRestorer) equals one pass over the whole
+//                                               image (1e-5 relative) for the UNet, the ResNet
+//                                               and ESPCN with perturbed parameters, on a 45×37
+//                                               image that needs padding to the UNet's stride
 //
 // DIR is a scratch folder shared by the ranks. Rank 0 also runs the single-process reference.
 
@@ -69,8 +76,8 @@ func relativeDifference(_ a: [Float], _ b: [Float]) -> Double {
 }
 
 let arguments = Array(CommandLine.arguments.dropFirst())
-guard arguments.count == 2, ["gradient", "training", "adaptive", "spatial"].contains(arguments[0]) else {
-    FileHandle.standardError.write(Data("usage: mstrain-mpi-training-check gradient|training|adaptive|spatial DIR\n".utf8))
+guard arguments.count == 2, ["gradient", "training", "adaptive", "spatial", "restore"].contains(arguments[0]) else {
+    FileHandle.standardError.write(Data("usage: mstrain-mpi-training-check gradient|training|adaptive|spatial|restore DIR\n".utf8))
     exit(64)
 }
 let (scenario, directory) = (arguments[0], arguments[1])
@@ -82,6 +89,30 @@ do {
     }
     communicator.barrier()
     let quiet = ProgressReporter(quiet: true)
+    if scenario == "restore" {
+        var worst = 0.0
+        for network in NetworkKind.allCases {
+            let model = try makeModel(ModelConfiguration(network: network, baseWidth: 8, groups: 4), seed: 3)
+            var random = CounterRandom(seed: 5, stream: 1)
+            var perturbation = [Float](repeating: 0, count: model.parameters.count)
+            perturbation.withUnsafeMutableBufferPointer { random.fillNormal($0) }
+            model.parameters.load(values: zip(model.parameters.snapshotValues(), perturbation).map { $0 + 0.05 * $1 })
+            let restorer = ImageRestorer(estimator: MultilevelEstimator(model: model, restriction: .inject, residual: network == .espcn))
+            var image = Tensor(shape: [1, 3, 45, 37])
+            image.withUnsafeMutableBufferPointer { random.fillNormal($0) }
+            let whole = try restorer.restore(image, time: 0.3, layout: .whole)
+            let strips = try restorer.restore(image, time: 0.3, layout: .strips(group: communicator))
+            let difference = relativeDifference(strips.scalars, whole.scalars)
+            guard strips.shape == [1, 3, 45, 37], difference <= 1e-5 else {
+                communicator.abort(message: "restore: the \(network.rawValue) on strips of \(communicator.size) ranks differs from one "
+                                   + "pass by \(difference) (shape \(strips.shape))", code: 2)
+            }
+            worst = max(worst, difference)
+        }
+        if communicator.isRoot { print("restore: ok on \(communicator.size) ranks (largest relative difference \(worst))") }
+        communicator.finalize()
+        exit(0)
+    }
     if scenario == "spatial" {
         let large = directory + "/large.h5"
         if communicator.isRoot {
