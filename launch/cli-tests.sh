@@ -94,6 +94,11 @@ check "2-rank dry run prints the spatial groups and the tiled terms" sh -c "'$bi
     --levels 2 --spatial-shards 2 --dry-run | grep -q 'tiled terms (every rank of a group on a strip of each image): 0'"
 check "mesh-free filters wider than a strip exit 64 naming the options" sh -c "'$bin' train --spatial-shards 8 --conv mfc \
     --dry-run 2>'$work/err'; [ \$? -eq 64 ] && grep -q '^error: --conv mfc with --mfc-sigma .* use --spatial-shards 5 or less' '$work/err'"
+check "a step over the memory budget is refused before training, naming the option" sh -c "'$bin' train --data '$work/tiny.h5' \
+    ${tiny[*]} --memory-budget-mb 1 --run-directory '$work/run-budget' 2>'$work/err'; [ \$? -ne 0 ] && [ ! -e '$work/run-budget' ] \
+    && grep -q '^error: a training step needs about .* per rank .* raise --memory-budget-mb' '$work/err'"
+check "dry run prints the predicted memory per rank" sh -c "'$bin' train --data '$work/tiny.h5' --levels 2 --dry-run \
+    | grep -q '^predicted peak memory per rank .* budget '"
 check "diagnose levels" sh -c "'$bin' diagnose levels --data '$work/tiny.h5' --levels 2 --samples 3 ${tiny[*]} | grep -q 'beta'"
 check "bench kernels prints the selected layer with the machine's limits" sh -c "'$bin' bench kernels --tables conv \
     --layers 'enc2 skip' --batch 1 --size 32 --repeats 1 >'$work/kernels.txt' && grep -q 'sgemm 1024³: .* memory read: ' \
@@ -120,6 +125,29 @@ check "train with mesh-free convolutions" "$bin" train --data "$work/tiny.h5" --
     --run-directory "$work/run-mfc"
 check "diagnose mesh prints the table and writes the plot" sh -c "'$bin' diagnose mesh --meshes 8,16 --width 4 \
     --width-multipliers 1,2 --groups 2 --plot '$work/mesh.svg' | grep -q 'mfc/white-noise' && grep -q '</svg>' '$work/mesh.svg'"
+
+# Real photographs (Debian's mate-backgrounds, installed by launch/setup.sh): four imported at a
+# quarter of their size, a few steps with patches on 2 ranks in one spatial group, then a whole
+# validation photograph evaluated on one process and on strips of 2 ranks: the same output.
+nature=/usr/share/backgrounds/mate/nature
+mkdir -p "$work/nature"
+check "the photographs are installed" cp "$nature/Aqua.jpg" "$nature/Dune.jpg" "$nature/GreenMeadow.jpg" "$nature/Storm.jpg" "$work/nature/"
+check "data import of real photographs (downscaled 4×)" "$bin" data import "$work/nature" --output "$work/nature.h5" \
+    --downscale 4 --valid-count 1
+check "train on patches of the photographs, 2 ranks in one spatial group" "${mpi[@]}" -n 2 "$bin" train --data "$work/nature.h5" \
+    --patch 64 --augment --mode multiscale --levels 2 "${tiny[@]}" --iterations 3 --validate-every 3 --spatial-shards 2 \
+    --run-directory "$work/run-photos"
+check "eval a whole photograph on one process" "$bin" eval "$work/run-photos/weights.h5" --whole-images \
+    --output "$work/whole-1.h5"
+check "eval the whole photograph on strips of 2 ranks" "${mpi[@]}" -n 2 "$bin" eval "$work/run-photos/weights.h5" \
+    --whole-images --output "$work/whole-2.h5"
+if ensure_h5py; then
+    check "sharded and unsharded whole-image evaluations agree (1e-5)" python3 tools/compare_weights.py \
+        "$work/whole-2.h5" "$work/whole-1.h5" 1e-5
+fi
+check "restore a photograph tile by tile writes its PNG at full size" sh -c "'$bin' restore '$work/run-photos/weights.h5' \
+    '$work/nature/Storm.jpg' --output-folder '$work/restored' --tile 128 --overlap 16 | grep -q 'Storm.png (1920×1280)' \
+    && test -s '$work/restored/Storm.png' -a -s '$work/restored/restored.h5'"
 
 # The quality benchmark's quick preset (about 3 minutes on 2 cores; stopped after 8): every
 # mode in both regimes, a run directory each, and the table with its columns.

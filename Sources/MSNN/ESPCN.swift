@@ -47,10 +47,11 @@ public final class ESPCN: Model {
             let (c, backConv) = conv.forward(h, strips: strips)
             let (n, backNorm) = norm.forward(c, strips: strips)
             let (a, backAct) = activation(n)
-            backs.append { backConv(backNorm(backAct($0))) }
+            if context.keepsPullback { backs.append { backConv(backNorm(backAct($0))) } }
             h = a
         }
         let (residual, backOutput) = outputConv.forward(h, strips: strips)
+        guard context.keepsPullback else { return (input + residual, ForwardContext.noPullback) }
         return (input + residual, { g in
             var dh = backOutput(g)
             for back in backs.reversed() { dh = back(dh) }

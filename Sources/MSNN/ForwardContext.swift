@@ -14,6 +14,10 @@ public struct ForwardContext: Sendable {
     /// Set when the input is one rank's strip of images split over a spatial group: the
     /// layout of the map the call receives (nil: whole images).
     public var strips: StripLayout?
+    /// Whether the caller will run the pullback. False for inference: the networks then keep
+    /// no layer's saved inputs beyond the layer after it, so a pass holds a few maps instead of
+    /// all of them, and the pullback they return must not be called.
+    public var keepsPullback = true
 
     public init(training: Bool, seed: UInt64 = 0, sampleIDs: [UInt64], strips: StripLayout? = nil) {
         self.training = training
@@ -33,6 +37,16 @@ public struct ForwardContext: Sendable {
     public static func evaluation(count: Int) -> ForwardContext {
         ForwardContext(training: false, sampleIDs: (0..<count).map(UInt64.init))
     }
+
+    /// Inference context for a batch of `count` samples: evaluation without a pullback.
+    public static func inference(count: Int) -> ForwardContext {
+        var context = evaluation(count: count)
+        context.keepsPullback = false
+        return context
+    }
+
+    /// The pullback a network returns from an inference pass.
+    static func noPullback(_: Tensor) { preconditionFailure("the pullback of an inference pass (keepsPullback false) was called") }
 }
 
 /// A stable 64-bit tag for a parameter path or layer name: the FNV-1a hash of its UTF-8 bytes.

@@ -47,10 +47,11 @@ public final class ResNet: Model {
         var blockBacks: [(Tensor) -> (input: Tensor, embedding: Tensor)] = []
         for block in blocks {
             let (next, back) = block.forward(h, embedding: embedding, strips: strips)
-            blockBacks.append(back)
+            if context.keepsPullback { blockBacks.append(back) }
             h = next
         }
         let (out, backOutput) = outputConv.forward(h, strips: strips)
+        guard context.keepsPullback else { return (out * ResNet.outputScale, ForwardContext.noPullback) }
         return (out * ResNet.outputScale, { g in
             var dh = backOutput(g * ResNet.outputScale)
             var dEmbedding = Tensor(shape: embedding.shape)

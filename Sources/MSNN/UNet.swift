@@ -91,12 +91,12 @@ public final class UNet: Model {
         var downsampleBacks: [(Tensor) -> Tensor] = []
         for i in 0..<levels {
             let (r, back) = downBlocks[i].forward(h, embedding: embedding, context: contexts[i])
-            downBacks.append(back)
+            if context.keepsPullback { downBacks.append(back) }
             skips.append(r)
             h = r
             if i < levels - 1 {
                 let (d, backDown) = downsamples[i].forward(h, strips: contexts[i].strips)
-                downsampleBacks.append(backDown)
+                if context.keepsPullback { downsampleBacks.append(backDown) }
                 h = d
             }
         }
@@ -114,18 +114,18 @@ public final class UNet: Model {
         for (j, i) in stride(from: levels - 1, through: 0, by: -1).enumerated() {
             skipChannels.append(h.channels)
             let (r, back) = upBlocks[j].forward(Channels.concatenate(h, skips[i]), embedding: embedding, context: contexts[i])
-            upBacks.append(back)
+            if context.keepsPullback { upBacks.append(back) }
             h = r
             if i > 0 {
                 let (c, backConv) = upsampleConvs[j].forward(Resample.upsampleNearest(h), strips: contexts[i - 1].strips)
-                upsampleBacks.append({ Resample.upsampleNearestBackward(backConv($0)) })
+                if context.keepsPullback { upsampleBacks.append({ Resample.upsampleNearestBackward(backConv($0)) }) }
                 h = c
             }
         }
         let (n, backNorm) = outputNorm.forward(h, strips: context.strips)
         let (a, backAct) = Activation.silu(n)
         let (output, backOutput) = outputConv.forward(a, strips: context.strips)
-
+        guard context.keepsPullback else { return (output, ForwardContext.noPullback) }
         return (output, { g in
             var dh = backNorm(backAct(backOutput(g)))
             var dEmbedding = Tensor(shape: embedding.shape)

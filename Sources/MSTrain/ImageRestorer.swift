@@ -40,10 +40,10 @@ public struct ImageRestorer {
         let output: Tensor
         switch layout {
         case .whole:
-            output = try estimator.predict(padded, time: [time], context: .evaluation(count: 1))
+            output = try estimator.predict(padded, time: [time], context: .inference(count: 1))
         case .strips(let group):
             let strips = StripLayout(group: group, rows: RowPartition(height: padded.height, parts: group.size, alignment: stride))
-            var context = ForwardContext.evaluation(count: 1)
+            var context = ForwardContext.inference(count: 1)
             context.strips = strips
             output = strips.gather(try estimator.predict(padded.rows(strips.ownRows), time: [time], context: context))
         case .tiles(let side, let overlap):
@@ -63,7 +63,7 @@ public struct ImageRestorer {
                 let core = ImageRegion(rows: top..<min(top + side, image.height), columns: left..<min(left + side, image.width))
                 let window = ImageRegion(rows: max(0, top - overlap)..<min(image.height, core.rows.upperBound + overlap),
                                          columns: max(0, left - overlap)..<min(image.width, core.columns.upperBound + overlap))
-                let restored = try estimator.predict(window.extract(from: image), time: [time], context: .evaluation(count: 1))
+                let restored = try estimator.predict(window.extract(from: image), time: [time], context: .inference(count: 1))
                 let inWindow = core.shifted(rows: -window.rows.lowerBound, columns: -window.columns.lowerBound)
                 Self.copy(inWindow.extract(from: restored), into: &output, at: core)
             }

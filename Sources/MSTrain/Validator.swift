@@ -55,7 +55,7 @@ public final class Validator {
         var parts: [Tensor] = []
         for start in stride(from: 0, to: n, by: Self.chunk) {
             let range = start..<min(n, start + Self.chunk)
-            var context = ForwardContext.evaluation(count: range.count)
+            var context = ForwardContext.inference(count: range.count)
             context.strips = strips
             let input = batch.input.batchSlice(range)
             let prediction = try estimator.predict(strips.map { input.rows($0.ownRows) } ?? input, time: Array(batch.time[range]),
