@@ -21,6 +21,22 @@ public enum LevelBatchAllocator {
         return weights.map { max(1, Int((work * $0 / normaliser).rounded())) }
     }
 
+    /// The variance estimates to allocate with after a new measurement: the geometric mean of
+    /// the previous estimate and the new one, term by term (the new one alone at first).
+    ///
+    /// A variance measured on a few samples is noisy and heavy-tailed (one sample with a large
+    /// gradient dominates it): successive measurements of the same term were seen to jump 30×.
+    /// Averaging the logarithms weighs the measurements geometrically (½, ¼, ⅛, … from the
+    /// newest), so such a jump moves the estimate by its square root and the batches, which go
+    /// as `sqrt(V)`, by its fourth root, while a lasting change is followed within a few
+    /// measurements.
+    public static func smoothed(previous: [Double]?, measured: [Double]) -> [Double] {
+        guard let previous, previous.count == measured.count else { return measured }
+        return zip(previous, measured).map { old, new in
+            old > 0 && new > 0 ? (old * new).squareRoot() : max(old, new)
+        }
+    }
+
     /// `plan` with its batches reallocated for `variances` (one per term, finest first) at the
     /// plan's own work per step.
     public static func reallocate(_ plan: EstimatorPlan, variances: [Double]) -> EstimatorPlan {

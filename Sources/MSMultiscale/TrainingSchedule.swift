@@ -16,6 +16,10 @@ public enum TrainingMode: String, CaseIterable, Sendable, Codable {
 public struct Stage: Hashable, Sendable, Codable {
     public var plan: EstimatorPlan
     public var iterations: Int
+    /// With adaptive level batches: the smoothed per-sample variances of the plan's terms that
+    /// set its batches (`LevelBatchAllocator.smoothed`), carried to the next measurement (and
+    /// through checkpoints); nil before the first.
+    public var smoothedVariances: [Double]?
 
     public init(plan: EstimatorPlan, iterations: Int) {
         precondition(iterations > 0, "Stage needs a positive iteration count")

@@ -5,10 +5,13 @@ extension Trainer {
     /// Measures `LevelStatistics` for levels `0 ..< levels` on `samples` training samples per
     /// level with the current parameters: each sample's correction gradient (the plain
     /// gradient at the coarsest level) is computed alone, its norm statistics accumulated in
-    /// Float64, and its evaluation timed. Samples are those of steps `0 ..< samples` (one each).
+    /// Float64, and its evaluation timed; so is the plain gradient at the finest mesh, on the
+    /// same samples. Samples are those of steps `0 ..< samples` (one each).
     public func measureLevels(levels: Int, samples: Int) throws -> LevelDiagnosis {
         precondition(levels >= 1, "measureLevels needs at least one level")
-        return try measureLevels(of: .multilevel(batches: Array(repeating: 1, count: levels)), samples: samples, firstStep: 0)
+        let hierarchy = try measureLevels(of: .multilevel(batches: Array(repeating: 1, count: levels)), samples: samples, firstStep: 0)
+        let fine = try measureLevels(of: .singleScale(batchSize: 1), samples: samples, firstStep: 0).levels[0]
+        return LevelDiagnosis(levels: hierarchy.levels, fineGradient: fine, samples: samples)
     }
 
     /// Measures `LevelStatistics` for the terms of `plan` (their batch sizes are ignored) on
@@ -42,6 +45,6 @@ extension Trainer {
                                               cost: seconds / m))
         }
         store.zeroGradients()
-        return LevelDiagnosis(levels: statistics)
+        return LevelDiagnosis(levels: statistics, samples: samples)
     }
 }

@@ -25,10 +25,15 @@ extension Trainer {
         let samples = configuration.levelBatchesSamples
         guard configuration.adaptiveLevelBatches, plan.terms.count > 1, inStage % configuration.levelBatchesEvery == 0 else { return 0 }
         let diagnosis = try measureLevels(of: plan, samples: samples, firstStep: Trainer.measurementStepBase + step * samples)
-        let reallocated = LevelBatchAllocator.reallocate(plan, variances: diagnosis.levels.map(\.variance))
+        let measured = diagnosis.levels.map(\.variance)
+        let previous = state.schedule.stages[stageIndex].smoothedVariances
+        let variances = LevelBatchAllocator.smoothed(previous: previous, measured: measured)
+        let reallocated = LevelBatchAllocator.reallocate(plan, variances: variances)
         state.schedule.stages[stageIndex].plan = reallocated
-        reporter.log("step \(step): level batches \(reallocated.terms.map(\.batchSize)) from variances "
-                     + diagnosis.levels.map { String(format: "%.3g", $0.variance) }.joined(separator: ", "))
+        state.schedule.stages[stageIndex].smoothedVariances = variances
+        func list(_ values: [Double]) -> String { values.map { String(format: "%.3g", $0) }.joined(separator: ", ") }
+        reporter.log("step \(step): level batches \(reallocated.terms.map(\.batchSize)) from variances \(list(variances))"
+                     + (previous == nil ? "" : " (measured \(list(measured)), smoothed with the earlier estimates)"))
         return Double(samples) * plan.terms.reduce(0) { $0 + $1.workPerSample }
     }
 

@@ -14,13 +14,16 @@ struct DiagnoseCommand: ParsableCommand {
 struct DiagnoseLevels: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "levels",
-        abstract: "Per-level mean and variance of the MGE correction terms, cost per sample, fitted rates β and γ, and batch advice.",
+        abstract: "Per-level variance and cost of the MGE terms, the multilevel cost formula, the gradient noise scale, and which mode they favour.",
         discussion: """
             For each level ℓ of --levels, the correction ∇ℓ_ℓ − ∇ℓ_{ℓ+1} (the plain gradient at the coarsest \
-            level) is computed sample by sample on --samples training samples with the model's current \
-            weights (fresh, or --weights). β is the slope of log2 of the variance against ℓ over the \
-            corrections, γ minus the slope of log2 of the cost; multilevel estimation saves work when β > γ. \
-            The recommended batches are N_ℓ ∝ sqrt(V_ℓ/C_ℓ) with the finest level at --batch.
+            level), and the plain gradient at the finest mesh, are computed sample by sample on --samples \
+            training samples with the model's current weights (fresh, or --weights). The verdict compares \
+            the multilevel estimator's cost per unit of variance, (Σ_ℓ sqrt(V_ℓ·C_ℓ))², with the fine \
+            gradient's, V·C_0 (Giles 2008). The gradient noise scale B = V/|G|² (McCandlish et al. 2018) \
+            says whether training at --batch is limited by gradient noise (variance reduction pays) or by \
+            the number of steps (cheap coarse steps pay). The fitted rates β and γ are printed for \
+            reference. The recommended batches are N_ℓ ∝ sqrt(V_ℓ/C_ℓ) with the finest level at --batch.
             """)
 
     @OptionGroup var options: TrainingOptions
@@ -54,13 +57,20 @@ struct DiagnoseLevels: ParsableCommand {
                              "\(size >> statistics.level)²", statistics.isCorrection ? "correction" : "coarsest",
                              statistics.meanNorm, statistics.variance, statistics.cost * 1000, batch))
             }
-            print(String(format: "beta (variance decay toward the fine mesh) = %.2f, gamma (cost growth) = %.2f", diagnosis.beta, diagnosis.gamma))
-            if diagnosis.multilevelPays {
-                print("beta > gamma: the corrections shrink faster than their cost grows; multilevel estimation should save work.")
-            } else {
-                print("warning: beta < gamma: the fine corrections cost more than they save; multilevel estimation will not pay "
-                      + "on this data with this restriction and network (try --restriction average, or single-scale training).")
+            if let fine = diagnosis.fineGradient {
+                print(String(format: "%5d  %-7@  %-10@  %10.4e  %10.4e  %9.2f", 0, "\(size)²", "fine grad.", fine.meanNorm,
+                             fine.variance, fine.cost * 1000))
             }
+            print(String(format: "fitted rates: beta (variance growth toward the coarse mesh) = %.2f, gamma (cost decay) = %.2f",
+                         diagnosis.beta, diagnosis.gamma))
+            guard let saving = diagnosis.predictedSaving, let single = diagnosis.singleLevelCost,
+                  let favoured = diagnosis.favouredMode(batch: configuration.batch) else { return }
+            print(String(format: "cost per unit of variance: multilevel (Σ sqrt(V·C))² = %.4g, fine gradient V·C = %.4g: ",
+                         diagnosis.multilevelCost, single)
+                  + (saving > 1 ? String(format: "multilevel estimation costs %.2f× less", saving)
+                                : String(format: "multilevel estimation costs %.2f× more", 1 / saving)))
+            print(String(format: "gradient noise scale B = V/|G|² = %.3g samples (training batch %d)", diagnosis.noiseScale!, configuration.batch))
+            print("favoured mode: \(favoured.mode.rawValue) (\(favoured.reason))")
         }
     }
 }

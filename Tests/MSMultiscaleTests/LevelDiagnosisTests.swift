@@ -30,4 +30,39 @@ final class LevelDiagnosisTests: XCTestCase {
         })
         XCTAssertFalse(flat.multilevelPays)
     }
+
+    /// The verdict comes from the cost formula over the measured levels, not from the rates:
+    /// the example (variances 0.050, 0.071, 4.28 at costs 1, 1/4, 1/16, and a fine
+    /// gradient as noisy as the coarse one) saves about 5× although β < γ.
+    func testTheCostFormulaDecidesWhereTheRatesDisagree() {
+        let costs = [1.0, 0.25, 0.0625]
+        let levels = zip([0.050, 0.071, 4.28], costs).enumerated().map {
+            LevelStatistics(level: $0.offset, isCorrection: $0.offset < 2, meanNorm: 1, variance: $0.element.0, cost: $0.element.1)
+        }
+        let fine = LevelStatistics(level: 0, isCorrection: false, meanNorm: 1, variance: 4.28, cost: 1)
+        let diagnosis = LevelDiagnosis(levels: levels, fineGradient: fine, samples: 16)
+        XCTAssertLessThan(diagnosis.beta, diagnosis.gamma)
+        let multilevel = pow(0.050.squareRoot() + (0.071 * 0.25).squareRoot() + (4.28 * 0.0625).squareRoot(), 2)
+        XCTAssertEqual(diagnosis.multilevelCost, multilevel, accuracy: 1e-12)
+        XCTAssertEqual(diagnosis.predictedSaving!, 4.28 / multilevel, accuracy: 1e-9)
+        XCTAssertGreaterThan(diagnosis.predictedSaving!, 4.5)
+        XCTAssertTrue(diagnosis.multilevelPays)
+        // B = V / (|mean|² − V/M) = 4.28 / (1 − 4.28/16).
+        XCTAssertEqual(diagnosis.noiseScale!, 4.28 / (1 - 4.28 / 16), accuracy: 1e-9)
+        XCTAssertEqual(diagnosis.favouredMode(batch: 2)?.mode, .multiscale)
+        XCTAssertEqual(diagnosis.favouredMode(batch: 8)?.mode, .progressive)
+        let costly = LevelDiagnosis(levels: levels, fineGradient: LevelStatistics(level: 0, isCorrection: false, meanNorm: 1,
+                                                                                  variance: 0.1, cost: 1), samples: 16)
+        XCTAssertEqual(costly.favouredMode(batch: 0)?.mode, .single)
+        XCTAssertNil(LevelDiagnosis(levels: levels).favouredMode(batch: 2))
+    }
+
+    /// Smoothing averages the logarithms: a 30× jump moves the estimate by √30.
+    func testSmoothedVariancesDampJumps() {
+        XCTAssertEqual(LevelBatchAllocator.smoothed(previous: nil, measured: [1, 2]), [1, 2])
+        let next = LevelBatchAllocator.smoothed(previous: [0.029, 0.2], measured: [0.87, 0.2])
+        XCTAssertEqual(next[0], (0.029 * 0.87).squareRoot(), accuracy: 1e-12)
+        XCTAssertEqual(next[1], 0.2, accuracy: 1e-12)
+        XCTAssertEqual(LevelBatchAllocator.smoothed(previous: [0, 1], measured: [3, 1]), [3, 1])
+    }
 }
