@@ -64,10 +64,17 @@ public final class MultilevelEstimator {
     /// Seed for dropout inside the network.
     public let seed: UInt64
 
-    public init(model: Model, restriction: Restriction, residual: Bool = false, microBatch: Int = 8, seed: UInt64 = 0) {
+    /// What the networks on coarser meshes are told, and the task whose degradation it is.
+    public let conditioning: LevelConditioning
+    public let task: TaskKind
+
+    public init(model: Model, restriction: Restriction, residual: Bool = false, microBatch: Int = 8, seed: UInt64 = 0,
+                conditioning: LevelConditioning = .drawn, task: TaskKind = .denoise) {
         precondition(microBatch > 0, "microBatch must be positive")
         self.model = model
         self.restriction = restriction
+        self.conditioning = conditioning
+        self.task = task
         self.residual = residual
         self.microBatch = microBatch
         self.seed = seed
@@ -126,14 +133,20 @@ public final class MultilevelEstimator {
 
     /// The halves of one chunk of `term` (docs/method.md section 2), both from the one set of
     /// draws `batch.draws`. Fine half: the sample degraded from the draws at the finest mesh
-    /// (`batch.input`) and its target, restricted `ℓ` times, at the draws' noise levels.
-    /// Coarse half (corrections only), the coupling rule: the fine half restricted once more,
-    /// at the same noise levels; the draws are never re-drawn for it.
+    /// (`batch.input`) and its target, restricted `ℓ` times. Coarse half (corrections only),
+    /// the coupling rule: the fine half restricted once more; the draws are never re-drawn for
+    /// it. Each half is told the draws' noise levels as `conditioning` has it for its mesh.
     private func halves(of batch: DegradedBatch, term: EstimatorTerm) -> (fine: LevelExamples, coarse: LevelExamples?) {
-        let fine = LevelExamples(input: restriction(batch.input, times: term.level),
-                                 target: restriction(batch.target, times: term.level), time: batch.time)
+        let input = restriction(batch.input, times: term.level), target = restriction(batch.target, times: term.level)
+        let fine = examples(input: input, target: target, time: batch.time, levels: term.level)
         guard term.isCorrection else { return (fine, nil) }
-        return (fine, LevelExamples(input: restriction(fine.input), target: restriction(fine.target), time: fine.time))
+        return (fine, examples(input: restriction(input), target: restriction(target), time: batch.time, levels: term.level + 1))
+    }
+
+    /// The examples of an observation restricted `levels` times, conditioned.
+    private func examples(input: Tensor, target: Tensor, time: [Float], levels: Int) -> LevelExamples {
+        let conditioned = conditioning.condition(input, time: time, levels: levels, noiseFactor: restriction.noiseFactor, task: task)
+        return LevelExamples(input: conditioned.input, target: target, time: conditioned.time)
     }
 
     /// Forward, mean squared error and backward with the loss scaled by `weight`; returns the

@@ -9,6 +9,10 @@ public enum Restriction: String, CaseIterable, Sendable, Codable {
     /// Mean of each 2×2 block; i.i.d. pixel-noise variance falls 4×.
     case average
 
+    /// The factor on the standard deviation of i.i.d. pixel noise: 1 for injection, ½ for
+    /// averaging.
+    public var noiseFactor: Float { self == .inject ? 1 : 0.5 }
+
     /// `[N, C, H, W] → [N, C, H/2, W/2]`.
     public func callAsFunction(_ x: Tensor) -> Tensor {
         switch self {

@@ -99,7 +99,8 @@ public final class Trainer {
         let task = RestorationTask(kind: configuration.task, options: configuration.taskOptions)
         estimator = MultilevelEstimator(model: model, restriction: configuration.restriction,
                                         residual: configuration.addsInputToOutput,
-                                        microBatch: configuration.microBatch, seed: configuration.seed)
+                                        microBatch: configuration.microBatch, seed: configuration.seed,
+                                        conditioning: configuration.levelConditioning, task: configuration.task)
         source = try DatasetExampleSource(dataset: train, task: task, seed: configuration.seed, geometry: configuration.sampleGeometry)
         validator = try Validator(dataset: valid, task: task, count: configuration.validationCount, seed: configuration.seed,
                                   geometry: configuration.sampleGeometry)

@@ -52,6 +52,8 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     /// HDF5 dataset; nil means the built-in synthetic default (generated once and cached).
     public var data: String?
     public var restriction: Restriction = .inject
+    /// What the networks on coarser meshes are told about a restricted observation's noise.
+    public var levelConditioning: LevelConditioning = .drawn
     /// Image or residual prediction. Super-resolution always predicts a residual (docs/method.md
     /// section 6); ESPCN adds its input itself.
     public var prediction: Prediction = .image

@@ -13,6 +13,7 @@ extension TaskKind: ExpressibleByArgument {}
 extension NetworkKind: ExpressibleByArgument {}
 extension TrainingMode: ExpressibleByArgument {}
 extension Restriction: ExpressibleByArgument {}
+extension LevelConditioning: ExpressibleByArgument {}
 extension OptimizerKind: ExpressibleByArgument {}
 extension LearningRateSchedule: ExpressibleByArgument {}
 extension Prediction: ExpressibleByArgument {}
@@ -44,6 +45,8 @@ struct DataAndTaskOptions: ParsableArguments, Encodable {
     var augment: Bool?
     @Option(help: "Restriction to coarser meshes: inject or average (default inject).")
     var restriction: Restriction?
+    @Option(help: "What coarser meshes are told about a restricted observation: drawn (the finest mesh's noise level) or restricted (its own level after the restriction, the input rescaled to the task's form; changes only --restriction average) (default drawn).")
+    var levelConditioning: LevelConditioning?
     @Option(help: "Network output: image, or residual (added to the degraded input) (default image; super-resolution always predicts a residual).")
     var prediction: Prediction?
     @OptionGroup var taskOptions: TaskParameterOptions
