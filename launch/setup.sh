@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages mstrain needs, if any is missing, plus any package names given
-# as arguments (the Slurm test adds its daemons that way). Idempotent and non-interactive; run
-# as root (or with sudo available) on Debian 12 with the Swift toolchain already installed.
+# as arguments (the Slurm test adds its daemons that way). mate-backgrounds brings the 12 nature
+# photographs that `bench quality --regimes photos` and the photo dataset test read. Idempotent
+# and non-interactive; run as root (or with sudo available) on Debian 12 with the Swift
+# toolchain already installed.
 # Usage: launch/setup.sh [extra-package ...]
 set -euo pipefail
 
-packages=(libopenmpi-dev openmpi-bin libopenblas-dev libhdf5-dev libfftw3-dev pkg-config libpng-dev libjpeg62-turbo-dev "$@")
+packages=(libopenmpi-dev openmpi-bin libopenblas-dev libhdf5-dev libfftw3-dev pkg-config libpng-dev libjpeg62-turbo-dev mate-backgrounds "$@")
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

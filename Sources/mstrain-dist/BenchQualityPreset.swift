@@ -20,22 +20,50 @@ enum QualityMode: String, CaseIterable {
     case progressive
 }
 
-/// Where the data's fine detail comes from (docs/method.md section 9).
+/// Where the data's fine detail comes from (docs/method.md section 9), or real photographs.
 enum QualityRegime: String, CaseIterable {
     /// Dead leaves drawn at the full resolution.
     case native
     /// Dead leaves drawn at a quarter of the resolution and upsampled (the paper's setting).
     case upsampled
+    /// The 12 nature photographs of the Debian package mate-backgrounds at their native
+    /// resolution (1280×1024 to 2560×1920): 10 for training, 2 others for validation, and every
+    /// sample a crop (`DefaultDataset.ensurePhotos`).
+    case photos
 
-    var deadLeaves: DeadLeaves.Regime { self == .native ? .native : .upsampled(factor: 4) }
+    /// The regimes run when `--regimes` is not given.
+    static let defaults: [QualityRegime] = [.native, .upsampled]
+
+    /// The dead-leaves regime of the generated data; nil for the photographs.
+    var deadLeaves: DeadLeaves.Regime? {
+        switch self {
+        case .native: return .native
+        case .upsampled: return .upsampled(factor: 4)
+        case .photos: return nil
+        }
+    }
+}
+
+/// Options of `bench quality` that replace the preset's for every mode.
+struct QualityOverrides {
+    /// Crop side of every sample (default: whole images, or the preset's size for photos).
+    var patch: Int?
+    /// UNet base width.
+    var width: Int?
+    /// Ranks per spatial group.
+    var spatialShards: Int?
 }
 
 /// A named benchmark size: data, network and step budgets shared by every mode.
 struct QualityPreset {
     var name: String
-    /// Image side and split sizes of the generated data.
+    /// Image side and split sizes of the generated data; the side is also the crop side of
+    /// the photographs.
     var size: Int
     var trainCount, validCount: Int
+    /// Fixed validation crops of the photographs (2 validation photographs: their centres,
+    /// then crops at positions drawn once).
+    var photoValidationCrops: Int
     /// The options every mode shares (task, network, optimizer, validation, seed).
     var base: TrainingConfiguration
     /// Single-scale batch and steps.
@@ -68,21 +96,21 @@ struct QualityPreset {
             base.groups = 4
             base.validateEvery = 10
             base.validationCount = 16
-            return QualityPreset(name: name, size: 32, trainCount: 512, validCount: 16, base: base, batch: 8,
+            return QualityPreset(name: name, size: 32, trainCount: 512, validCount: 16, photoValidationCrops: 32, base: base, batch: 8,
                                  singleIterations: 120, multiscaleIterations: 80, levels: 2, stageIterations: 20,
                                  releasedStageIterations: 10)
         case "standard":
             base.width = 16
             base.validateEvery = 25
             base.validationCount = 32
-            return QualityPreset(name: name, size: 64, trainCount: 2048, validCount: 256, base: base, batch: 8,
+            return QualityPreset(name: name, size: 64, trainCount: 2048, validCount: 256, photoValidationCrops: 64, base: base, batch: 8,
                                  singleIterations: 400, multiscaleIterations: 150, levels: 3, stageIterations: 60,
                                  releasedStageIterations: 30)
         case "large":
             base.width = 32
             base.validateEvery = 100
             base.validationCount = 64
-            return QualityPreset(name: name, size: 128, trainCount: 4096, validCount: 256, base: base, batch: 16,
+            return QualityPreset(name: name, size: 128, trainCount: 4096, validCount: 256, photoValidationCrops: 128, base: base, batch: 16,
                                  singleIterations: 4000, multiscaleIterations: 2000, levels: 4, stageIterations: 250,
                                  releasedStageIterations: 250)
         default:
@@ -90,13 +118,25 @@ struct QualityPreset {
         }
     }
 
-    /// The configuration of `mode` on `data`, writing to `runDirectory`.
-    func configuration(_ mode: QualityMode, data: String, runDirectory: String) -> TrainingConfiguration {
+    /// The configuration of `mode` in `regime` on `data`, writing to `runDirectory`. The
+    /// photographs are always cut into augmented crops, of the preset's size unless
+    /// `overrides.patch` says otherwise, and validated on `photoValidationCrops` fixed crops;
+    /// the overrides apply to every regime.
+    func configuration(_ mode: QualityMode, regime: QualityRegime, data: String, runDirectory: String,
+                       overrides: QualityOverrides = QualityOverrides()) -> TrainingConfiguration {
         var c = base
         c.data = data
         c.runDirectory = runDirectory
         c.batch = batch
         c.levels = levels
+        if regime == .photos {
+            c.patch = size
+            c.augment = true
+            c.validationCount = photoValidationCrops
+        }
+        if let patch = overrides.patch { c.patch = patch }
+        if let width = overrides.width { c.width = width }
+        if let shards = overrides.spatialShards { c.spatialShards = shards }
         switch mode {
         case .single:
             c.mode = .single

@@ -6,7 +6,10 @@ struct QualityRow: Codable {
     var regime: String
     var mode: String
     var seconds: Double
+    /// CPU seconds of rank 0's process (all its threads), as its log records them.
     var cpuSeconds: Double
+    /// With several ranks: the CPU seconds of every rank's process over the run, added up.
+    var cpuSecondsAllRanks: Double?
     var workUnits: Double
     /// Steps that evaluated the finest mesh (level 0).
     var fineIterations: Int
@@ -53,27 +56,47 @@ struct QualityTable: Codable {
     var preset: String
     var command: String
     var machine: String
+    /// Processes that trained every mode together.
+    var ranks: Int
+    /// Per regime, a line on the samples, validation, width and spatial groups.
+    var settings: [String]
     /// Per regime: the single-scale final PSNR minus 0.1 dB.
     var targets: [String: Double]
     var rows: [QualityRow]
 
-    static let columns = ["regime", "mode", "wall s", "CPU s", "WU", "fine-mesh it.", "MSE", "PSNR dB", "SSIM",
-                          "s to target", "CPU s to target", "WU to target"]
+    /// The columns; "CPU s, all ranks" only with several ranks.
+    var columns: [String] {
+        ["regime", "mode", "wall s", "CPU s"] + (ranks > 1 ? ["CPU s, all ranks"] : [])
+            + ["WU", "fine-mesh it.", "MSE", "PSNR dB", "SSIM", "s to target", "CPU s to target", "WU to target"]
+    }
+
+    /// What the CPU-second columns count.
+    var cpuNote: String {
+        guard ranks > 1 else { return "CPU seconds: the process's, all its threads together." }
+        return "CPU seconds: \"CPU s\" and \"CPU s to target\" are rank 0's process alone (all its threads), as its log "
+            + "records them; \"CPU s, all ranks\" adds up the \(ranks) ranks' processes over each run (rows of runs not "
+            + "rerun have none)."
+    }
 
     /// The table in Markdown, with its header lines.
     var markdown: String {
-        func number(_ value: Double?, _ format: String) -> String { value.map { String(format: format, $0) } ?? "not reached" }
-        var lines = ["# bench quality, preset \(preset)", "", "Command: `\(command)`", "", "Machine: \(machine)", ""]
+        func number(_ value: Double?, _ format: String, _ missing: String = "not reached") -> String {
+            value.map { String(format: format, $0) } ?? missing
+        }
+        var lines = ["# bench quality, preset \(preset)", "", "Command: `\(command)`", "",
+                     "Machine: \(machine); \(ranks) rank(s)", ""]
+        lines += settings.map { "- \($0)" } + (settings.isEmpty ? [] : [""])
+        lines += [cpuNote, ""]
         for (regime, target) in targets.sorted(by: { $0.key < $1.key }) {
             lines.append(String(format: "Target PSNR (%@): %.2f dB (single-scale final − 0.1 dB)", regime, target))
         }
-        lines += ["", "| " + QualityTable.columns.joined(separator: " | ") + " |",
-                  "|" + String(repeating: "---|", count: QualityTable.columns.count)]
+        lines += ["", "| " + columns.joined(separator: " | ") + " |", "|" + String(repeating: "---|", count: columns.count)]
         for r in rows {
-            let cells = [r.regime, r.mode, String(format: "%.1f", r.seconds), String(format: "%.1f", r.cpuSeconds),
-                         String(format: "%.0f", r.workUnits), "\(r.fineIterations)", String(format: "%.5f", r.mse),
-                         String(format: "%.2f", r.psnr), String(format: "%.4f", r.ssim), number(r.targetSeconds, "%.1f"),
-                         number(r.targetCPUSeconds, "%.1f"), number(r.targetWorkUnits, "%.0f")]
+            let cells = [r.regime, r.mode, String(format: "%.1f", r.seconds), String(format: "%.1f", r.cpuSeconds)]
+                + (ranks > 1 ? [number(r.cpuSecondsAllRanks, "%.1f", "–")] : [])
+                + [String(format: "%.0f", r.workUnits), "\(r.fineIterations)", String(format: "%.5f", r.mse),
+                   String(format: "%.2f", r.psnr), String(format: "%.4f", r.ssim), number(r.targetSeconds, "%.1f"),
+                   number(r.targetCPUSeconds, "%.1f"), number(r.targetWorkUnits, "%.0f")]
             lines.append("| " + cells.joined(separator: " | ") + " |")
         }
         return lines.joined(separator: "\n") + "\n"
