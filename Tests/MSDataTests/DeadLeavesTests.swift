@@ -1,4 +1,5 @@
 import MSData
+import MSTestSupport
 import XCTest
 
 final class DeadLeavesTests: XCTestCase {

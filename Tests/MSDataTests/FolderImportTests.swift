@@ -1,5 +1,6 @@
 import Foundation
 import MSData
+import MSTestSupport
 import XCTest
 
 /// Folder imports at native resolution: images of different sizes, 16-bit PNGs, `--downscale`,

@@ -1,5 +1,6 @@
 import Foundation
 import MSData
+import MSTestSupport
 import XCTest
 
 final class HDF5ReadCheckTests: XCTestCase {

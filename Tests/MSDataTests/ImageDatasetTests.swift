@@ -1,5 +1,6 @@
 import MSData
 import MSTensor
+import MSTestSupport
 import XCTest
 
 final class ImageDatasetTests: XCTestCase {

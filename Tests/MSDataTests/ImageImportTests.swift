@@ -1,5 +1,6 @@
 import Foundation
 import MSData
+import MSTestSupport
 import XCTest
 
 /// PNG and JPEG decoding, folder import and `.npz` archives. PNG files are written by the

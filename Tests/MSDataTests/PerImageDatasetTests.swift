@@ -1,6 +1,7 @@
 import Foundation
 import MSData
 import MSTensor
+import MSTestSupport
 import XCTest
 
 /// The per-image layout (format version 2): images of different sizes, windows read with

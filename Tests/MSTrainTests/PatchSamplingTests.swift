@@ -3,20 +3,16 @@ import XCTest
 import MSData
 import MSTasks
 import MSTensor
+import MSTestSupport
 import MSTrain
 
 /// Training on crops of images of different sizes (`SampleGeometry`, `SampleWindow`).
 final class PatchSamplingTests: XCTestCase {
-    var directory: String!
+    var folder: TemporaryFolder!
+    var directory: String { folder.path }
 
-    override func setUpWithError() throws {
-        directory = NSTemporaryDirectory() + "mstrain-patches-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(atPath: directory)
-    }
+    override func setUpWithError() throws { folder = try TemporaryFolder() }
+    override func tearDown() { folder.remove() }
 
     /// A per-image dataset of three RGB images of different sizes, pixel values from their position.
     private func unequalImages() throws -> ImageDataset {

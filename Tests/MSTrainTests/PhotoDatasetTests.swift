@@ -1,33 +1,29 @@
 import Foundation
 import XCTest
 import MSData
+import MSTestSupport
 import MSTrain
 
 /// The dataset of `bench quality --regimes photos` (`DefaultDataset.ensurePhotos`): the
 /// photographs of the Debian package mate-backgrounds, which launch/setup.sh installs.
 final class PhotoDatasetTests: XCTestCase {
-    var directory: String!
+    var folder: TemporaryFolder!
+    var directory: String { folder.path }
 
-    override func setUpWithError() throws {
-        directory = NSTemporaryDirectory() + "mstrain-photos-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(atPath: directory)
-    }
+    override func setUpWithError() throws { folder = try TemporaryFolder() }
+    override func tearDown() { folder.remove() }
 
     /// Train holds the first photographs in name order and valid the last two, each image the
     /// file's pixels at its native size, so the splits come from different files; a second
     /// call finds the cached file.
     func testTrainAndValidComeFromDifferentPhotographs() throws {
-        let folder = DefaultDataset.photosFolder
-        guard FileManager.default.fileExists(atPath: folder) else {
-            let reason = "\(folder) is absent: install the Debian package \(DefaultDataset.photosPackage) (launch/setup.sh does)"
+        let photos = DefaultDataset.photosFolder
+        guard FileManager.default.fileExists(atPath: photos) else {
+            let reason = "\(photos) is absent: install the Debian package \(DefaultDataset.photosPackage) (launch/setup.sh does)"
             print("PhotoDatasetTests: skipped: \(reason)")
             throw XCTSkip(reason)
         }
-        let files = try ImageFolder.imageFiles(folder)
+        let files = try ImageFolder.imageFiles(photos)
         XCTAssertGreaterThan(files.count, DefaultDataset.photosValidCount)
         var messages: [String] = []
         let path = try DefaultDataset.ensurePhotos(directory: directory) { messages.append($0) }

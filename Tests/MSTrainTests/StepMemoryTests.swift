@@ -8,16 +8,11 @@ import MSTestSupport
 import MSTrain
 
 final class StepMemoryTests: XCTestCase {
-    var directory: String!
+    var folder: TemporaryFolder!
+    var directory: String { folder.path }
 
-    override func setUpWithError() throws {
-        directory = NSTemporaryDirectory() + "mstrain-memory-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(atPath: directory)
-    }
+    override func setUpWithError() throws { folder = try TemporaryFolder() }
+    override func tearDown() { folder.remove() }
 
     /// A step over the budget is refused before the run directory is made, naming the option.
     func testARunOverItsMemoryBudgetIsRefusedBeforeItStarts() throws {

@@ -7,16 +7,11 @@ import MSTestSupport
 import MSTrain
 
 final class TrainerTests: XCTestCase {
-    var directory: String!
+    var folder: TemporaryFolder!
+    var directory: String { folder.path }
 
-    override func setUpWithError() throws {
-        directory = NSTemporaryDirectory() + "mstrain-trainer-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(atPath: directory)
-    }
+    override func setUpWithError() throws { folder = try TemporaryFolder() }
+    override func tearDown() { folder.remove() }
 
     func tinyData() throws -> String {
         let path = directory + "/tiny.h5"

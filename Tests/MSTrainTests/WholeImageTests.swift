@@ -10,16 +10,11 @@ import MSTrain
 
 /// Whole-image inference (`ImageRestorer`) and evaluation (`WholeImageEvaluation`).
 final class WholeImageTests: XCTestCase {
-    var directory: String!
+    var folder: TemporaryFolder!
+    var directory: String { folder.path }
 
-    override func setUpWithError() throws {
-        directory = NSTemporaryDirectory() + "mstrain-whole-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(atPath: directory)
-    }
+    override func setUpWithError() throws { folder = try TemporaryFolder() }
+    override func tearDown() { folder.remove() }
 
     /// Padding reflects about the last row and column; sizes already multiples are kept.
     func testReflectPaddingMirrorsTheLastRowAndColumn() {
