@@ -83,13 +83,23 @@ public final class UNet: Model {
         let levels = downBlocks.count
         let (embedding, backTime) = time.forward(t)
         /// The context of level i, whose maps are 2^i times smaller than the input.
-        let contexts = (0..<levels).map { context.downsampled(by: 1 << $0) }
+        let split = (0..<levels).map { context.downsampled(by: 1 << $0) }
+        /// On strips, the first level whose strips are too small to split: from there to the
+        /// same level on the way up, every rank of the group computes the maps whole.
+        let wholeFrom = context.strips == nil ? levels : (0..<levels).first { split[$0].strips!.isTooSmallToSplit } ?? levels
+        let contexts = split.enumerated().map { level, levelContext in
+            var inRegion = levelContext
+            if level >= wholeFrom { inRegion.strips = nil }
+            return inRegion
+        }
+        var backEnter: ((Tensor) -> Tensor)?, backLeaveAtTop: ((Tensor) -> Tensor)?
 
         var (h, backInput) = inputConv.forward(input, strips: context.strips)
         var skips: [Tensor] = []
         var downBacks: [(Tensor) -> (input: Tensor, embedding: Tensor)] = []
         var downsampleBacks: [(Tensor) -> Tensor] = []
         for i in 0..<levels {
+            if i == wholeFrom { (h, backEnter) = split[i].strips!.enteringWhole(h) }
             let (r, back) = downBlocks[i].forward(h, embedding: embedding, context: contexts[i])
             if context.keepsPullback { downBacks.append(back) }
             skips.append(r)
@@ -117,17 +127,24 @@ public final class UNet: Model {
             if context.keepsPullback { upBacks.append(back) }
             h = r
             if i > 0 {
-                let (c, backConv) = upsampleConvs[j].forward(Resample.upsampleNearest(h), strips: contexts[i - 1].strips)
-                if context.keepsPullback { upsampleBacks.append({ Resample.upsampleNearestBackward(backConv($0)) }) }
+                var upsampled = Resample.upsampleNearest(h)
+                var backLeave: ((Tensor) -> Tensor)?
+                if i == wholeFrom { (upsampled, backLeave) = split[i - 1].strips!.leavingWhole(upsampled) }
+                let (c, backConv) = upsampleConvs[j].forward(upsampled, strips: contexts[i - 1].strips)
+                if context.keepsPullback {
+                    upsampleBacks.append { g in Resample.upsampleNearestBackward(backLeave.map { $0(backConv(g)) } ?? backConv(g)) }
+                }
                 h = c
             }
         }
+        if wholeFrom == 0 { (h, backLeaveAtTop) = split[0].strips!.leavingWhole(h) }
         let (n, backNorm) = outputNorm.forward(h, strips: context.strips)
         let (a, backAct) = Activation.silu(n)
         let (output, backOutput) = outputConv.forward(a, strips: context.strips)
         guard context.keepsPullback else { return (output, ForwardContext.noPullback) }
         return (output, { g in
             var dh = backNorm(backAct(backOutput(g)))
+            if let backLeaveAtTop { dh = backLeaveAtTop(dh) }
             var dEmbedding = Tensor(shape: embedding.shape)
             var dSkips = [Tensor?](repeating: nil, count: levels)
             for (j, i) in stride(from: levels - 1, through: 0, by: -1).enumerated().reversed() {
@@ -148,6 +165,7 @@ public final class UNet: Model {
                 let d = downBacks[i](dh)
                 dEmbedding = dEmbedding + d.embedding
                 dh = d.input
+                if i == wholeFrom { dh = backEnter!(dh) }
             }
             _ = backInput(dh)
             backTime(dEmbedding)

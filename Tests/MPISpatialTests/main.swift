@@ -218,13 +218,18 @@ func relativeDifference(_ a: [Float], _ b: [Float]) -> Double {
 @MainActor func checkNetworks() {
     let part = communicator.rank
     // The UNet's total stride is 4: strips start on multiples of 4 (36 rows: uneven strips for
-    // 4 ranks); ResNet and ESPCN have stride 1 and take an odd height. Mesh-free convolutions
+    // 4 ranks); where its inner strips fall under 8 rows it computes those levels whole
+    // (StripLayout+WholeRegion), which the 36-, 16- and 64-row cases reach at different levels; ResNet and ESPCN have stride 1 and take an odd height. Mesh-free convolutions
     // borrow ⌈6σ·H⌉ rows (12 at 64 rows, σ = 1/32) from each neighbour, so their strips are
     // the balanced ones, which are at least that high.
     let networks: [(ModelConfiguration, height: Int, width: Int, uneven: Bool)] = [
         (ModelConfiguration(network: .unet, baseWidth: 8, groups: 4), 36, 20, true),
         (ModelConfiguration(network: .unet, baseWidth: 8, groups: 4, dropout: 0.3), 36, 20, true),
         (ModelConfiguration(network: .unet, baseWidth: 8, groups: 4, attention: true), 36, 20, true),
+        // Strips of 4–8 rows at the input: computed whole from the first level on (28 rows on 4 ranks), or
+        // split at the two finest levels of a deeper UNet and whole below (64 rows).
+        (ModelConfiguration(network: .unet, baseWidth: 8, groups: 4, attention: true), 28, 12, true),
+        (ModelConfiguration(network: .unet, baseWidth: 8, widthMultipliers: [1, 2, 4, 8], groups: 4, dropout: 0.3), 64, 8, true),
         (ModelConfiguration(network: .resnet, baseWidth: 8), 23, 9, true),
         (ModelConfiguration(network: .espcn), 23, 9, true),
         (ModelConfiguration(network: .unet, baseWidth: 8, groups: 4, convolution: .mfc), 64, 12, false),
