@@ -201,7 +201,8 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         guard height % built.totalStride == 0, width % built.totalStride == 0 else {
             throw ConfigurationError.invalid(
                 "--levels \(levelsUsed) makes the coarsest mesh \(height)×\(width), which the \(network.rawValue) "
-                + "(total stride \(built.totalStride)) cannot take; use fewer levels")
+                + "(total stride \(built.totalStride)) cannot take; use fewer levels"
+                + (patch == nil ? "" : " or a --patch that is a multiple of \(factor * built.totalStride)"))
         }
         return built
     }
