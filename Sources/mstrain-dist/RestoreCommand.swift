@@ -18,7 +18,7 @@ struct RestoreCommand: ParsableCommand {
             super-resolution the image is first upsampled by the trained factor, as in training. The \
             network is told the noise level --time (default: the middle of the levels it was trained on). \
             Writes FOLDER/<name>.png (8-bit) for every image and FOLDER/restored.h5 with one [C, H, W] \
-            float32 dataset per image (/restored/0000000, in the order the images are listed there).
+            float32 dataset per image (/restored/0000000, in the order restore prints the images).
             """)
 
     @Argument(help: "Weights file (weights.h5 of a run directory).")
@@ -44,6 +44,10 @@ struct RestoreCommand: ParsableCommand {
                 return isFolder.boolValue ? try ImageFolder.imageFiles(path) : [path]
             }
             guard !files.isEmpty else { throw ValidationError("no PNG or JPEG files among \(images.joined(separator: ", "))") }
+            let names = files.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent + ".png" }
+            if let repeated = Dictionary(grouping: names, by: { $0 }).first(where: { $0.value.count > 1 })?.key {
+                throw ValidationError("two of the images would both be written as \(repeated); restore them into different --output-folder folders")
+            }
             let trained = try TrainedModel(weights: weights)
             let restorer = ImageRestorer(estimator: trained.estimator)
             let layout = try wholeImage.layout(communicator: communicator, stride: trained.estimator.model.totalStride)
@@ -53,7 +57,7 @@ struct RestoreCommand: ParsableCommand {
                 print("restoring \(files.count) image(s) with \(weights) (\(trained.configuration.task.rawValue), told noise level \(time)), \(layout)")
             }
             var restored: [Tensor] = []
-            for file in files {
+            for (file, name) in zip(files, names) {
                 let start = ContinuousClock.now
                 var input = try ImageCodecs.decode(file).image.converted(toChannels: trained.channels).trainingRange
                 if trained.configuration.task == .superres {
@@ -61,7 +65,6 @@ struct RestoreCommand: ParsableCommand {
                 }
                 let output = try restorer.restore(input, time: time, layout: layout)
                 guard communicator.isRoot else { continue }
-                let name = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent + ".png"
                 let path = (outputFolder as NSString).appendingPathComponent(name)
                 try writePNG(output, to: path)
                 print("\(file) → \(path) (\(output.width)×\(output.height)) in \(secondsSince(start))")
