@@ -61,7 +61,9 @@ let package = Package(
                 "MSReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            swiftSettings: fastMath),
+            // Compiled for testing in release builds too, so that MStrainDistTests can test the
+            // commands' own logic (its hot code lives in the library modules).
+            swiftSettings: fastMath + [.unsafeFlags(["-enable-testing"])]),
 
         // Run under mpirun by launch/mpi-tests.sh: collectives, stall watchdog, abort on error.
         .executableTarget(name: "mstrain-mpi-check", dependencies: ["MSDistributed", "MSPlan", "MSTensor"], path: "Tests/MPITests"),
@@ -93,5 +95,7 @@ let package = Package(
         .testTarget(name: "MSTrainTests",
                     dependencies: ["MSTestSupport", "MSTensor", "MSKernels", "MSNN", "MSOptim", "MSData", "MSTasks", "MSMultiscale",
                                    "MSDistributed", "MSTrain"]),
+        // The command's own logic (bench quality's sweep, horizon and targets).
+        .testTarget(name: "MStrainDistTests", dependencies: ["mstrain-dist", "MSTrain"]),
     ]
 )

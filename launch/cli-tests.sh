@@ -153,10 +153,29 @@ check "restore a photograph tile by tile writes its PNG at full size" sh -c "'$b
 # mode in both regimes, a run directory each, and the table with its columns.
 check "bench quality --preset quick" timeout 480 "$bin" bench quality --preset quick --threads 1 --output "$work/bench"
 check "bench quality wrote the table and the run directories" sh -c "
-    grep -q '| regime | mode | wall s | CPU s | WU | fine-mesh it. | MSE | PSNR dB | SSIM | s to target | CPU s to target | WU to target |' \
+    grep -q '| regime | mode | batch | LR | steps | wall s | CPU s | WU | fine-mesh it. | MSE | PSNR dB | SSIM | s to target | CPU s to target | WU to target | CPU s (WU) to 80 % | CPU s (WU) to 90 % | CPU s (WU) to 95 % | CPU s (WU) to 99 % |' \
         '$work/bench/table.md' &&
     [ \$(grep -c '^| \\(native\\|upsampled\\) |' '$work/bench/table.md') -eq 14 ] &&
-    grep -q '\"targetWorkUnits\"' '$work/bench/table.json' &&
+    [ \$(grep -c '^| \\(native\\|upsampled\\) \\(80\\|90\\|95\\|99\\) % |' '$work/bench/table.md') -eq 8 ] &&
+    grep -q '\"targetWorkUnits\"' '$work/bench/table.json' && grep -q '\"speedUp\"' '$work/bench/table.json' &&
+    grep -q '<path class=\"series\"' '$work/bench/psnr-cpu-native.svg' '$work/bench/psnr-cpu-upsampled.svg' &&
     test -s '$work/bench/native/full-multiscale-adaptive/log.jsonl' -a -s '$work/bench/upsampled/progressive/summary.json'"
+# A small sweep with a horizon (a quarter epoch), then the other mode with --reuse: the
+# finished runs are read back, not trained again.
+sweep=(bench quality --preset quick --regimes native --sweep --batches 4,8 --learning-rates 1e-3,2e-3 --epochs 0.25
+    --threads 1 --output "$work/sweep")
+check "bench quality --sweep --epochs writes a run directory per batch and learning rate" sh -c "
+    '$bin' ${sweep[*]} --modes single >/dev/null &&
+    test -s '$work/sweep/native/single-b4-lr1e-3/summary.json' -a -s '$work/sweep/native/single-b8-lr2e-3/summary.json' &&
+    [ \$(grep -c '^| native | single | ' '$work/sweep/table.md') -eq 4 ] &&
+    grep -q '^| native 99 % | ' '$work/sweep/table.md'"
+check "bench quality --reuse reads finished runs back and compares the new mode with them" sh -c "
+    '$bin' ${sweep[*]} --modes single,progressive --reuse >'$work/reuse.out' 2>&1 &&
+    grep -q 'single-b4-lr1e-3: read back' '$work/reuse.out' &&
+    test -s '$work/sweep/native/progressive-b8-lr1e-3/summary.json' &&
+    [ \$(grep -c '^| native | single † | ' '$work/sweep/table.md') -eq 4 ] &&
+    [ \$(grep -c '^| native | progressive | 8 | ' '$work/sweep/table.md') -eq 2 ] &&
+    grep -q '^| regime, target | PSNR dB | single | progressive |' '$work/sweep/table.md'"
+fails_cleanly "bench quality --batches without --sweep" "$bin" bench quality --preset quick --batches 4
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -118,16 +118,20 @@ struct QualityPreset {
         }
     }
 
-    /// The configuration of `mode` in `regime` on `data`, writing to `runDirectory`. The
+    /// The configuration of `run` in `regime` on `data`, writing to `runDirectory`. The
     /// photographs are always cut into augmented crops, of the preset's size unless
     /// `overrides.patch` says otherwise, and validated on `photoValidationCrops` fixed crops;
-    /// the overrides apply to every regime.
-    func configuration(_ mode: QualityMode, regime: QualityRegime, data: String, runDirectory: String,
-                       overrides: QualityOverrides = QualityOverrides()) -> TrainingConfiguration {
+    /// the overrides apply to every regime. Without a horizon, a run's steps (or T) and its
+    /// validation interval are the preset's scaled by preset batch ÷ run batch, so that every
+    /// batch sees the preset's samples; with `plan.epochs`, every run plans `epochs ×
+    /// trainCount` WU and validates `QualityPlan.horizonValidations` times (`QualityHorizon`).
+    func configuration(_ run: QualityRun, regime: QualityRegime, data: String, runDirectory: String,
+                       overrides: QualityOverrides = QualityOverrides(), plan: QualityPlan? = nil) throws -> TrainingConfiguration {
         var c = base
         c.data = data
         c.runDirectory = runDirectory
-        c.batch = batch
+        c.batch = run.batch
+        c.learningRate = run.learningRate
         c.levels = levels
         if regime == .photos {
             c.patch = size
@@ -137,7 +141,7 @@ struct QualityPreset {
         if let patch = overrides.patch { c.patch = patch }
         if let width = overrides.width { c.width = width }
         if let shards = overrides.spatialShards { c.spatialShards = shards }
-        switch mode {
+        switch run.mode {
         case .single:
             c.mode = .single
             c.iterations = singleIterations
@@ -145,20 +149,28 @@ struct QualityPreset {
             // N_0 below the single-scale batch, so that a step costs about as much as single-scale's.
             c.mode = .multiscale
             c.iterations = multiscaleIterations
-            c.levelRatio = mode == .mgeRatio2 ? 2 : 4
-            c.batch = max(1, mode == .mgeRatio2 ? batch / 2 : batch / 4)
-            c.adaptiveLevelBatches = mode == .mgeAdaptive
-            c.levelBatchesEvery = max(1, multiscaleIterations / 8)
+            c.levelRatio = run.mode == .mgeRatio2 ? 2 : 4
+            c.batch = max(1, run.mode == .mgeRatio2 ? run.batch / 2 : run.batch / 4)
+            c.adaptiveLevelBatches = run.mode == .mgeAdaptive
         case .fullMultiscale:
             c.mode = .fullMultiscale
             c.levels = max(levels, 4)
             c.iterations = releasedStageIterations
         case .fullMultiscaleAdaptive, .progressive:
-            c.mode = mode == .progressive ? .progressive : .fullMultiscale
+            c.mode = run.mode == .progressive ? .progressive : .fullMultiscale
             c.iterations = stageIterations
             c.learningRateSchedule = .holdThenCosine
-            c.stageSwitch = mode == .progressive ? .fixed : .adaptive
+            c.stageSwitch = run.mode == .progressive ? .fixed : .adaptive
         }
+        if let epochs = plan?.epochs {
+            try QualityHorizon.apply(work: QualityHorizon.work(epochs: epochs, trainCount: trainCount),
+                                     validations: QualityPlan.horizonValidations, to: &c)
+        } else if run.batch != batch {
+            let scale = Double(batch) / Double(run.batch)
+            c.iterations = max(1, Int((Double(c.iterations) * scale).rounded()))
+            c.validateEvery = max(1, Int((Double(c.validateEvery) * scale).rounded()))
+        }
+        if c.mode == .multiscale { c.levelBatchesEvery = max(1, c.iterations / 8) }
         return c
     }
 }
