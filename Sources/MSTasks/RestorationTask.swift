@@ -32,25 +32,25 @@ public struct RestorationTask: Sendable {
     ///   2×2 average (`Resample.restrictAverage`) and `P` the ×2 bilinear interpolation with
     ///   clamped edges (`Resample.upsampleBilinear`); needs H and W divisible by the factor.
     ///
-    /// The target is always `x`. With `rows`, only those rows of every image are composed
-    /// (a strip; bitwise those rows of the whole degradation), and the target is cut likewise.
-    public func degrade(_ clean: Tensor, seed: UInt64, streams: [UInt64], rows: Range<Int>? = nil) -> DegradedBatch {
+    /// The target is always `x`. A strip of a sample is degraded by
+    /// `degrade(draws:rows:readRows:)`, bitwise those rows of this.
+    public func degrade(_ clean: Tensor, seed: UInt64, streams: [UInt64]) -> DegradedBatch {
         precondition(clean.rank == 4, "Task.degrade: expected [N, C, H, W], got \(clean.shape)")
         precondition(streams.count == clean.batch,
                      "Task.degrade: \(streams.count) streams for a batch of \(clean.batch)")
         let draws = streams.map {
             self.draws(seed: seed, stream: $0, channels: clean.channels, height: clean.height, width: clean.width)
         }
-        return degrade(clean, draws: draws, rows: rows)
+        return degrade(clean, draws: draws)
     }
 
     /// Degrades `clean` `[N, C, H, W]` with the given draws `[N]`: `compose` over the whole
-    /// image (or over `rows` of it), sample by sample.
-    public func degrade(_ clean: Tensor, draws: [SampleDraws], rows: Range<Int>? = nil) -> DegradedBatch {
+    /// image, sample by sample.
+    public func degrade(_ clean: Tensor, draws: [SampleDraws]) -> DegradedBatch {
         precondition(draws.count == clean.batch, "Task.degrade: \(draws.count) draws for a batch of \(clean.batch)")
         let samples = draws.indices.map { b in
             let image = clean.batchSlice(b..<(b + 1))
-            return degrade(draws: draws[b], rows: rows ?? 0..<clean.height) {
+            return degrade(draws: draws[b], rows: 0..<clean.height) {
                 ImageRegion(rows: $0, columns: 0..<clean.width).extract(from: image)
             }
         }

@@ -8,10 +8,10 @@ import MSTensor
 /// The memory one training step takes on each rank, predicted before the first step
 /// (docs/distribution.md, "Memory per rank").
 ///
-/// A rank's peak is what it holds before the step (`baseBytes`: the program, its libraries,
-/// the validation images and any cached dataset) plus the parameters' gradients, optimizer
-/// state and reduction buffer (`parameterBytes`, 4 floats per parameter) plus its largest
-/// micro-batch: the network's activations kept for the backward pass, `activationBytesPerPixel`
+/// A rank's peak is what it holds before training (`baseBytes`: the program, its libraries,
+/// the model and the open data, measured before any split is cached) plus the parameters'
+/// gradients, optimizer state and reduction buffer (`parameterBytes`, 4 floats per
+/// parameter) plus the validation images (`validationBytes`) plus its largest micro-batch: the network's activations kept for the backward pass, `activationBytesPerPixel`
 /// per pixel of the level's (strip of the) maps, and the micro-batch's examples, read and
 /// degraded at the finest mesh (`exampleCopies` float copies of its input pixels).
 public struct StepMemory: Sendable {
