@@ -92,8 +92,9 @@ check "dry run prints the plan" sh -c "'$bin' train --data '$work/tiny.h5' --lev
 check "2-rank dry run prints the spatial groups and the tiled terms" sh -c "'$bin' data synth --output '$work/large.h5' \
     --train-count 4 --valid-count 2 --size 64 >/dev/null && ${mpi[*]} -n 2 '$bin' train --data '$work/large.h5' --mode multiscale \
     --levels 2 --spatial-shards 2 --dry-run | grep -q 'tiled terms (every rank of a group on a strip of each image): 0'"
-check "mesh-free filters wider than a strip exit 64 naming the options" sh -c "'$bin' train --spatial-shards 8 --conv mfc \
-    --dry-run 2>'$work/err'; [ \$? -eq 64 ] && grep -q '^error: --conv mfc with --mfc-sigma .* use --spatial-shards 5 or less' '$work/err'"
+check "mesh-free filters wider than a strip (6σ = 1.2 image heights) train in a spatial group of 2" ${mpi[*]} -n 2 "$bin" train \
+    --data "$work/large.h5" --mode single --levels 1 --batch 2 --iterations 2 --width 8 --conv mfc --mfc-sigma 0.2 \
+    --spatial-shards 2 --validation-count 1 --run-directory "$work/run-mfc-wide"
 check "a step over the memory budget is refused before training, naming the option" sh -c "'$bin' train --data '$work/tiny.h5' \
     ${tiny[*]} --memory-budget-mb 1 --run-directory '$work/run-budget' 2>'$work/err'; [ \$? -ne 0 ] && [ ! -e '$work/run-budget' ] \
     && grep -q '^error: a training step needs about .* per rank .* raise --memory-budget-mb' '$work/err'"

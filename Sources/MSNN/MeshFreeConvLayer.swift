@@ -74,9 +74,10 @@ public final class MeshFreeConvLayer: SpatialConvolution {
 
 extension MeshFreeConvLayer {
     /// `forward` on this rank's strip: the filters reach `r = ⌈6σ·H⌉` rows (σ against the whole
-    /// image's height H), so the strip borrows r rows from each neighbour, the layer runs on that
-    /// window, and the strip keeps its own rows; the backward pass folds the window's input
-    /// gradient back onto the rows' owners. With stride 2 the strip's even rows are the image's.
+    /// image's height H), so the strip borrows r rows above and below (from as many strips as
+    /// they reach), the layer runs on that window, and the strip keeps its own rows; the backward
+    /// pass folds the window's input gradient back onto the rows' owners. With stride 2 the
+    /// strip's even rows are the image's.
     fileprivate func forward(strip input: Tensor, _ strips: StripLayout) -> (output: Tensor, pullback: (Tensor) -> Tensor) {
         let (sigma, height) = (self.sigma, strips.rows.height)
         let radius = GaussianDerivativeTaps(pixels: Double(sigma) * Double(height)).radius

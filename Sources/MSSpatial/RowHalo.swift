@@ -1,21 +1,30 @@
 import MSDistributed
 import MSTensor
 
-/// Extends each strip of a `RowPartition` by rows of its neighbours, and the adjoint of that.
+/// Extends each strip of a `RowPartition` by rows of the other strips, and the adjoint of that.
 ///
 /// Strip `g` (rows `s_g ..< e_g`) gets the window of global rows `s_g − above[g] ..< e_g +
-/// below[g]` of every `[H, W]` plane: its own rows, rows of the strips above and below
-/// (received from those ranks), and zeros for rows outside the image. `extend` is a linear map
-/// E from the strips to the windows; `foldBack` is its adjoint Eᵀ: the gradient of every
-/// borrowed row goes back to the rank that owns the row and is added to its gradient there,
-/// and the gradients of rows outside the image are dropped. Each is two neighbour exchanges
-/// (down, then up); a rank borrows only from its adjacent strips.
+/// below[g]` of every `[H, W]` plane: its own rows, the rows of the strips above and below that
+/// fall inside the window (received from the ranks that own them), and zeros for rows outside
+/// the image. A window may reach past the adjacent strip (a mesh-free filter wider than a
+/// strip, or strips of a few rows): it then borrows from every strip it overlaps. `extend` is a
+/// linear map E from the strips to the windows; `foldBack` is its adjoint Eᵀ: the gradient of
+/// every borrowed row goes back to the rank that owns the row and is added to its gradient
+/// there, and the gradients of rows outside the image are dropped.
+///
+/// Communication: in round `k = 1 … hops`, every rank sends to the rank `k` below it the rows
+/// of its strip that rank's upper halo covers and receives from the rank `k` above it, then the
+/// same upwards for the lower halos (two `exchange` calls per round; zero-length parts are not
+/// sent). `hops` is the farthest any window reaches, 1 when halos stay within the adjacent
+/// strips.
 public struct RowHalo: Hashable, Sendable {
     public let partition: RowPartition
     /// Rows each strip's window reaches above its first row, `[parts]`.
     public let above: [Int]
     /// Rows each strip's window reaches below its last row, `[parts]`.
     public let below: [Int]
+    /// The largest distance, in strips, between a window and a strip it borrows from (0: none).
+    public let hops: Int
 
     public init(partition: RowPartition, above: [Int], below: [Int]) {
         precondition(above.count == partition.parts && below.count == partition.parts && (above + below).allSatisfy { $0 >= 0 },
@@ -23,20 +32,27 @@ public struct RowHalo: Hashable, Sendable {
         self.partition = partition
         self.above = above
         self.below = below
-        for part in 0..<partition.parts {
-            precondition(part == 0 || borrowedFromAbove(part) <= partition.rows(of: part - 1).count,
-                         "RowHalo: strip \(part) reaches \(above[part]) rows up, past the strip above it")
-            precondition(part == partition.parts - 1 || borrowedFromBelow(part) <= partition.rows(of: part + 1).count,
-                         "RowHalo: strip \(part) reaches \(below[part]) rows down, past the strip below it")
+        var hops = 0
+        for receiver in 0..<partition.parts {
+            for owner in 0..<partition.parts where owner != receiver && !Self.borrowed(partition, above, below, owner, receiver).isEmpty {
+                hops = max(hops, abs(owner - receiver))
+            }
         }
+        self.hops = hops
     }
 
-    /// Rows strip `part` receives from the strip above (those of its upper halo inside the image).
-    public func borrowedFromAbove(_ part: Int) -> Int { part == 0 ? 0 : min(above[part], partition.bounds[part]) }
+    /// Global rows of strip `owner` that the window of strip `receiver` holds (empty for the
+    /// strip itself): the part of its upper halo (owner above) or lower halo (owner below).
+    public func borrowed(from owner: Int, by receiver: Int) -> Range<Int> {
+        Self.borrowed(partition, above, below, owner, receiver)
+    }
 
-    /// Rows strip `part` receives from the strip below.
-    public func borrowedFromBelow(_ part: Int) -> Int {
-        part == partition.parts - 1 ? 0 : min(below[part], partition.height - partition.bounds[part + 1])
+    private static func borrowed(_ partition: RowPartition, _ above: [Int], _ below: [Int], _ owner: Int, _ receiver: Int) -> Range<Int> {
+        let own = partition.rows(of: owner), window = partition.rows(of: receiver)
+        let halo = owner < receiver ? (window.lowerBound - above[receiver])..<window.lowerBound
+            : owner > receiver ? window.upperBound..<(window.upperBound + below[receiver]) : window.lowerBound..<window.lowerBound
+        let (low, high) = (max(own.lowerBound, halo.lowerBound), min(own.upperBound, halo.upperBound))
+        return low < high ? low..<high : low..<low
     }
 
     /// Rows of strip `part`'s window.
@@ -45,48 +61,53 @@ public struct RowHalo: Hashable, Sendable {
     /// `[N, C, h, W]` (this rank's strip; `group.rank` is its index) → `[N, C, above + h + below, W]`.
     public func extend(_ strip: Tensor, group: any Communicator) -> Tensor {
         let part = checkedPart(strip, group: group)
-        let h = strip.height
         var window = Tensor(shape: [strip.batch, strip.channels, windowHeight(part), strip.width])
-        RowBlock.copy(strip, rows: 0..<h, into: &window, at: above[part])
-        let up = part > 0 ? part - 1 : nil, down = part + 1 < partition.parts ? part + 1 : nil
-        // Down: my last rows become the next strip's upper halo.
-        let sendDown = down.map { borrowedFromAbove($0) } ?? 0
-        let fromUp = borrowedFromAbove(part)
-        let received = exchange(RowBlock.pack(strip, rows: (h - sendDown)..<h), to: sendDown > 0 ? down : nil,
-                                count: RowBlock.count(strip, rows: fromUp), from: fromUp > 0 ? up : nil, tag: 11, group: group)
-        RowBlock.unpack(received, into: &window, rows: (above[part] - fromUp)..<above[part], adding: false)
-        // Up: my first rows become the previous strip's lower halo.
-        let sendUp = up.map { borrowedFromBelow($0) } ?? 0
-        let fromDown = borrowedFromBelow(part)
-        let receivedBelow = exchange(RowBlock.pack(strip, rows: 0..<sendUp), to: sendUp > 0 ? up : nil,
-                                     count: RowBlock.count(strip, rows: fromDown), from: fromDown > 0 ? down : nil, tag: 12, group: group)
-        RowBlock.unpack(receivedBelow, into: &window, rows: (above[part] + h)..<(above[part] + h + fromDown), adding: false)
+        RowBlock.copy(strip, rows: 0..<strip.height, into: &window, at: above[part])
+        let (ownFirst, windowFirst) = (partition.bounds[part], partition.bounds[part] - above[part])
+        for (sendTo, receiveFrom, tag) in rounds(part) {
+            // To `sendTo`: the rows of my strip its window holds; from `receiveFrom`: the rows of its strip mine holds.
+            let send = sendTo.map { borrowed(from: part, by: $0) } ?? 0..<0
+            let receive = receiveFrom.map { borrowed(from: $0, by: part) } ?? 0..<0
+            let received = exchange(RowBlock.pack(strip, rows: send.shifted(by: -ownFirst)), to: send.isEmpty ? nil : sendTo,
+                                    count: RowBlock.count(strip, rows: receive.count), from: receive.isEmpty ? nil : receiveFrom,
+                                    tag: tag, group: group)
+            RowBlock.unpack(received, into: &window, rows: receive.shifted(by: -windowFirst), adding: false)
+        }
         return window
     }
 
     /// The adjoint of `extend`: `[N, C, above + h + below, W]` → `[N, C, h, W]`, the window's own
-    /// rows plus the gradients that the neighbours' windows hold for this strip's rows.
+    /// rows plus the gradients that the other strips' windows hold for this strip's rows.
     public func foldBack(_ windowGradient: Tensor, group: any Communicator) -> Tensor {
         let part = group.rank
         let h = partition.rows(of: part).count
         precondition(windowGradient.height == windowHeight(part), "RowHalo.foldBack: window of \(windowGradient.height) rows, expected \(windowHeight(part))")
         var strip = Tensor(shape: [windowGradient.batch, windowGradient.channels, h, windowGradient.width])
         RowBlock.copy(windowGradient, rows: above[part]..<(above[part] + h), into: &strip, at: 0)
-        let up = part > 0 ? part - 1 : nil, down = part + 1 < partition.parts ? part + 1 : nil
-        // Up: my upper halo's gradient goes back to the strip above, whose last rows they are.
-        let fromUp = borrowedFromAbove(part)
-        let sendDownCount = down.map { borrowedFromAbove($0) } ?? 0
-        let returned = exchange(RowBlock.pack(windowGradient, rows: (above[part] - fromUp)..<above[part]), to: fromUp > 0 ? up : nil,
-                                count: RowBlock.count(strip, rows: sendDownCount), from: sendDownCount > 0 ? down : nil, tag: 13, group: group)
-        RowBlock.unpack(returned, into: &strip, rows: (h - sendDownCount)..<h, adding: true)
-        // Down: my lower halo's gradient goes back to the strip below, whose first rows they are.
-        let fromDown = borrowedFromBelow(part)
-        let sendUpCount = up.map { borrowedFromBelow($0) } ?? 0
-        let returnedBelow = exchange(RowBlock.pack(windowGradient, rows: (above[part] + h)..<(above[part] + h + fromDown)),
-                                     to: fromDown > 0 ? down : nil, count: RowBlock.count(strip, rows: sendUpCount),
-                                     from: sendUpCount > 0 ? up : nil, tag: 14, group: group)
-        RowBlock.unpack(returnedBelow, into: &strip, rows: 0..<sendUpCount, adding: true)
+        let (ownFirst, windowFirst) = (partition.bounds[part], partition.bounds[part] - above[part])
+        for (sendTo, receiveFrom, tag) in rounds(part) {
+            // The reverse of extend's message: the gradient of the rows `receiveFrom` lent me goes
+            // back to it, and `sendTo` returns the gradient of the rows I lent it.
+            let returning = receiveFrom.map { borrowed(from: $0, by: part) } ?? 0..<0
+            let returned = sendTo.map { borrowed(from: part, by: $0) } ?? 0..<0
+            let received = exchange(RowBlock.pack(windowGradient, rows: returning.shifted(by: -windowFirst)),
+                                    to: returning.isEmpty ? nil : receiveFrom, count: RowBlock.count(strip, rows: returned.count),
+                                    from: returned.isEmpty ? nil : sendTo, tag: tag + 2, group: group)
+            RowBlock.unpack(received, into: &strip, rows: returned.shifted(by: -ownFirst), adding: true)
+        }
         return strip
+    }
+
+    /// The exchanges of `part` in order: for each round k, first down (send to part + k, receive
+    /// from part − k; the upper halos), then up (send to part − k, receive from part + k; the lower
+    /// halos). Partners outside the group are nil; every rank walks the same rounds.
+    private func rounds(_ part: Int) -> [(sendTo: Int?, receiveFrom: Int?, tag: Int)] {
+        guard hops > 0 else { return [] }
+        let parts = partition.parts
+        func rank(_ index: Int) -> Int? { (0..<parts).contains(index) ? index : nil }
+        return (1...hops).flatMap { k in
+            [(rank(part + k), rank(part - k), 11), (rank(part - k), rank(part + k), 12)]
+        }
     }
 
     private func checkedPart(_ strip: Tensor, group: any Communicator) -> Int {
@@ -108,6 +129,12 @@ public struct RowHalo: Hashable, Sendable {
         }
         return received
     }
+}
+
+private extension Range where Bound == Int {
+    /// The range moved by `offset` (global rows to a strip's or window's local rows); empty
+    /// ranges become `0..<0`.
+    func shifted(by offset: Int) -> Range<Int> { isEmpty ? 0..<0 : (lowerBound + offset)..<(upperBound + offset) }
 }
 
 /// Whole rows of every `[H, W]` plane of an `[N, C, H, W]` tensor, packed plane by plane.

@@ -275,13 +275,6 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         if let patch, patch < 1 { throw fail("--patch must be at least 1, got \(patch)") }
         if augment && patch == nil { throw fail("--augment flips and turns square crops; give --patch P with it") }
         guard spatialShards >= 1 else { throw fail("--spatial-shards must be at least 1, got \(spatialShards)") }
-        if spatialShards > 1 {
-            // A mesh-free filter reaches 6σ·H rows; a strip (H/G rows) borrows from its neighbours only.
-            if conv == .mfc && 6 * mfcSigma * Float(spatialShards) > 1 {
-                throw fail("--conv mfc with --mfc-sigma \(mfcSigma) reaches \(6 * mfcSigma) of the image height, more than a strip "
-                           + "of 1/\(spatialShards); use --spatial-shards \(max(1, Int(1 / (6 * mfcSigma)))) or less, or a smaller --mfc-sigma")
-            }
-        }
         if let memoryBudgetMB, memoryBudgetMB < 1 { throw fail("--memory-budget-mb must be at least 1, got \(memoryBudgetMB)") }
         guard !runDirectory.isEmpty else { throw fail("--run-directory must not be empty") }
         do { try taskOptions.validate() } catch TaskError.invalidOption(let name, let value, let requirement) {

@@ -81,7 +81,9 @@ func relativeDifference(_ a: [Float], _ b: [Float]) -> Double {
 
 @MainActor func checkHalo() {
     let part = communicator.rank
-    for (height, above, below) in [(23, 1, 1), (40, 2, 0), (31, 0, 3), (17, 2, 2)] {
+    // The last three reach past the adjacent strip on 3 and 4 ranks (strips of 2–10 rows), the
+    // last past the whole image.
+    for (height, above, below) in [(23, 1, 1), (40, 2, 0), (31, 0, 3), (17, 2, 2), (17, 7, 9), (40, 15, 4), (13, 20, 16)] {
         for partition in partitions(height: height, alignment: 2) {
             let halo = RowHalo(partition: partition, above: Array(repeating: above, count: partition.parts),
                                below: Array(repeating: below, count: partition.parts))
@@ -220,8 +222,8 @@ func relativeDifference(_ a: [Float], _ b: [Float]) -> Double {
     // The UNet's total stride is 4: strips start on multiples of 4 (36 rows: uneven strips for
     // 4 ranks); where its inner strips fall under 8 rows it computes those levels whole
     // (StripLayout+WholeRegion), which the 36-, 16- and 64-row cases reach at different levels; ResNet and ESPCN have stride 1 and take an odd height. Mesh-free convolutions
-    // borrow ⌈6σ·H⌉ rows (12 at 64 rows, σ = 1/32) from each neighbour, so their strips are
-    // the balanced ones, which are at least that high.
+    // borrow ⌈6σ·H⌉ rows from the strips around them: 12 at 64 rows with σ = 1/32, within the
+    // adjacent strip on balanced strips; 39 with σ = 0.1, past it on 2–4 ranks and uneven strips.
     let networks: [(ModelConfiguration, height: Int, width: Int, uneven: Bool)] = [
         (ModelConfiguration(network: .unet, baseWidth: 8, groups: 4), 36, 20, true),
         (ModelConfiguration(network: .unet, baseWidth: 8, groups: 4, dropout: 0.3), 36, 20, true),
@@ -235,6 +237,8 @@ func relativeDifference(_ a: [Float], _ b: [Float]) -> Double {
         (ModelConfiguration(network: .unet, baseWidth: 8, groups: 4, convolution: .mfc), 64, 12, false),
         (ModelConfiguration(network: .resnet, baseWidth: 8, convolution: .mfc), 64, 7, false),
         (ModelConfiguration(network: .espcn, convolution: .mfc), 64, 7, false),
+        (ModelConfiguration(network: .unet, baseWidth: 8, groups: 4, convolution: .mfc, mfcSigma: 0.1), 64, 8, true),
+        (ModelConfiguration(network: .resnet, baseWidth: 8, convolution: .mfc, mfcSigma: 0.1), 64, 5, true),
     ]
     for (index, (configuration, h, w, uneven)) in networks.enumerated() {
         let model = try! makeModel(configuration, seed: 5)
