@@ -31,11 +31,13 @@ public struct LevelPlan: Hashable, Sendable {
     /// No assignment of whole samples has a largest load below this (WU).
     public let lowerBound: Double
 
-    /// Plans the samples of `plan`'s terms over `rankCount` ranks.
-    public init(_ plan: EstimatorPlan, rankCount: Int) {
+    /// Plans the samples of `plan`'s terms over `rankCount` ranks. `costFactors` (one per term,
+    /// each at least 1) multiply the terms' per-sample costs: a spatial group's tiled samples
+    /// cost their work plus the halo traffic (`ShardPlan`).
+    public init(_ plan: EstimatorPlan, rankCount: Int, costFactors: [Double]? = nil) {
         precondition(rankCount >= 1, "LevelPlan needs at least one rank, got \(rankCount)")
         let terms = plan.terms
-        let costs = SampleCosts(terms: terms)
+        let costs = SampleCosts(terms: terms, factors: costFactors)
         let packing = SamplePacking(costs: costs.perSample, batches: terms.map(\.batchSize), rankCount: rankCount)
         self.terms = terms
         self.rankCount = rankCount
@@ -54,7 +56,9 @@ public struct LevelPlan: Hashable, Sendable {
 
     /// WU of one step over all ranks.
     public var totalWork: Double { terms.reduce(0) { $0 + $1.work } }
-    public var meanLoad: Double { totalWork / Double(rankCount) }
+    /// The mean of `loads`: `totalWork / rankCount`, plus the halo traffic's share when the
+    /// plan has cost factors.
+    public var meanLoad: Double { loads.reduce(0, +) / Double(rankCount) }
     public var maxLoad: Double { loads.max()! }
     /// `maxLoad / meanLoad`: 1 is perfect balance; the step takes this much longer than it
     /// would with the work spread evenly.
@@ -65,18 +69,33 @@ public struct LevelPlan: Hashable, Sendable {
 
 /// Per-sample costs as integers, in units of one sample at the coarsest level any term
 /// evaluates (`EstimatorTerm.cost(inSamplesOfLevel:)`). Integer loads make the packing exact
-/// and its comparisons free of rounding.
+/// and its comparisons free of rounding. With cost factors, the units are `1/resolution` of
+/// such a sample and each cost is rounded to the nearest unit.
 public struct SampleCosts: Sendable {
     public let unitLevel: Int
     public let perSample: [Int]
+    /// Cost units per sample at `unitLevel`: 1, or `factorResolution` with cost factors.
+    public let resolution: Int
 
-    public init(terms: [EstimatorTerm]) {
+    /// Units per sample at the unit level when the costs carry factors.
+    public static let factorResolution = 256
+
+    public init(terms: [EstimatorTerm], factors: [Double]? = nil) {
         unitLevel = terms.map(\.coarsestLevel).max()!
         let spread = unitLevel - terms.map(\.level).min()!
         precondition(spread <= 16, "LevelPlan: levels span \(spread) > 16; the integer cost model would overflow")
-        perSample = terms.map { [unitLevel] in $0.cost(inSamplesOfLevel: unitLevel) }
+        let exact = terms.map { [unitLevel] in $0.cost(inSamplesOfLevel: unitLevel) }
+        guard let factors else {
+            resolution = 1
+            perSample = exact
+            return
+        }
+        precondition(factors.count == terms.count && factors.allSatisfy { $0 >= 1 && $0.isFinite },
+                     "SampleCosts: \(factors.count) cost factors (each at least 1) for \(terms.count) terms")
+        resolution = Self.factorResolution
+        perSample = zip(exact, factors).map { Int((Double($0 * Self.factorResolution) * $1).rounded()) }
     }
 
     /// `units` in WU.
-    public func work(_ units: Int) -> Double { Double(units) * WorkUnits.perSample(level: unitLevel) }
+    public func work(_ units: Int) -> Double { Double(units) / Double(resolution) * WorkUnits.perSample(level: unitLevel) }
 }
