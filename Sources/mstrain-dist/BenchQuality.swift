@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import MSDistributed
+import MSMultiscale
+import MSTasks
 import MSTrain
 
 /// `mstrain-dist bench quality`: every training mode on the same task, network and data, in
@@ -43,6 +45,10 @@ struct BenchQuality: ParsableCommand {
     @Option(help: "UNet base width of every mode (default: the preset's: quick 8, standard 16, large 32).") var width: Int?
     @Option(help: "Ranks per spatial group of every mode: each fine-level sample split into row strips over G ranks (default 1).")
     var spatialShards: Int?
+    @Option(help: "Restriction of the modes with coarse levels (every mode but single): inject or average (default: the preset's, inject); their run names end in -<restriction>-<conditioning> when this or --level-conditioning is given.")
+    var restriction: Restriction?
+    @Option(help: "Level conditioning of the modes with coarse levels: drawn or restricted (default: the preset's, drawn).")
+    var levelConditioning: LevelConditioning?
     @Option(help: "BLAS threads per process (default: all cores for one process, 1 per rank under MPI; OPENBLAS_NUM_THREADS overrides).")
     var threads: Int?
     @Flag(help: "Sweep: single-scale over --batches × --learning-rates, every other mode over --multiscale-batches × --learning-rates, each run in OUTPUT/<regime>/<mode>-b<batch>-lr<rate>/ (default modes: \(QualityPlan.sweepModes.map(\.rawValue).joined(separator: ", "))).")
@@ -79,7 +85,8 @@ struct BenchQuality: ParsableCommand {
         defer { communicator.finalize() }
         let reporter = ProgressReporter(quiet: !communicator.isRoot, parallel: EnvironmentSettings.launcher() == .mpi)
         configureThreads(threads, ranks: communicator.size)
-        let overrides = QualityOverrides(patch: patch, width: width, spatialShards: spatialShards)
+        let overrides = QualityOverrides(patch: patch, width: width, spatialShards: spatialShards, restriction: restriction,
+                                         levelConditioning: levelConditioning)
         try runCollectively(communicator) {
             let directory = output ?? "bench-quality-\(preset.name)"
             var rows: [QualityRow] = []
@@ -96,7 +103,7 @@ struct BenchQuality: ParsableCommand {
                 let singleRuns = plan.runs(of: [.single])
                 settings.append(describe(regime, try configuration(singleRuns[0])))
                 var regimeRows: [QualityRow] = []
-                for run in plan.runs(of: chosenModes) {
+                for run in plan.runs(of: chosenModes).map(overrides.named) {
                     let configuration = try configuration(run)
                     if reuse, try isFinished(runDirectory(run), as: configuration, communicator: communicator) {
                         reporter.log("== \(regime.rawValue) / \(run.name): read back (finished, same configuration)")

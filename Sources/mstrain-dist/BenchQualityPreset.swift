@@ -1,5 +1,6 @@
 import MSData
 import MSMultiscale
+import MSTasks
 import MSTrain
 
 /// The training modes `bench quality` compares, each one configuration of `train`.
@@ -52,6 +53,19 @@ struct QualityOverrides {
     var width: Int?
     /// Ranks per spatial group.
     var spatialShards: Int?
+    /// Restriction and level conditioning of the modes with coarse levels (all but single).
+    var restriction: Restriction?
+    var levelConditioning: LevelConditioning?
+
+    /// `run`, its name suffixed `-<restriction>-<conditioning>` when it has coarse levels and
+    /// either is overridden, so that the variants and the plain runs keep separate directories.
+    func named(_ run: QualityRun) -> QualityRun {
+        guard run.mode != .single, restriction != nil || levelConditioning != nil else { return run }
+        var named = run
+        let defaults = TrainingConfiguration()
+        named.name += "-\((restriction ?? defaults.restriction).rawValue)-\((levelConditioning ?? defaults.levelConditioning).rawValue)"
+        return named
+    }
 }
 
 /// A named benchmark size: data, network and step budgets shared by every mode.
@@ -141,6 +155,10 @@ struct QualityPreset {
         if let patch = overrides.patch { c.patch = patch }
         if let width = overrides.width { c.width = width }
         if let shards = overrides.spatialShards { c.spatialShards = shards }
+        if run.mode != .single {
+            if let restriction = overrides.restriction { c.restriction = restriction }
+            if let conditioning = overrides.levelConditioning { c.levelConditioning = conditioning }
+        }
         switch run.mode {
         case .single:
             c.mode = .single
@@ -167,10 +185,10 @@ struct QualityPreset {
                                      validations: QualityPlan.horizonValidations, to: &c)
         } else if run.batch != batch {
             let scale = Double(batch) / Double(run.batch)
-            c.iterations = max(1, Int((Double(c.iterations) * scale).rounded()))
+            c.iterations = max(1, Int((Double(c.effectiveIterations) * scale).rounded()))
             c.validateEvery = max(1, Int((Double(c.validateEvery) * scale).rounded()))
         }
-        if c.mode == .multiscale { c.levelBatchesEvery = max(1, c.iterations / 8) }
+        if c.mode == .multiscale { c.levelBatchesEvery = max(1, c.effectiveIterations / 8) }
         return c
     }
 }

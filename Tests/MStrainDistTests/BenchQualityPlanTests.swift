@@ -60,6 +60,23 @@ final class BenchQualityPlanTests: XCTestCase {
         try quick.configuration(run, regime: .native, data: "data.h5", runDirectory: "bench/native/\(run.name)", plan: plan)
     }
 
+    /// --restriction and --level-conditioning change the modes with coarse levels only, and
+    /// name their runs apart; single-scale runs keep their names, so the variants share them.
+    func testConditioningOverridesApplyToTheCoarseModesAndNameTheirRuns() throws {
+        let plan = try plan(batches: "2", multiscaleBatches: "8", rates: "2e-3")
+        let overrides = QualityOverrides(restriction: .average, levelConditioning: .restricted)
+        let runs = plan.runs(of: [.single, .mgeRatio4]).map(overrides.named)
+        XCTAssertEqual(runs.map(\.name), ["single-b2-lr2e-3", "mge-r4-b8-lr2e-3-average-restricted"])
+        let configurations = try runs.map {
+            try quick.configuration($0, regime: .native, data: "data.h5", runDirectory: "bench/native/\($0.name)", overrides: overrides,
+                                    plan: plan)
+        }
+        XCTAssertEqual(configurations.map(\.restriction), [.inject, .average])
+        XCTAssertEqual(configurations.map(\.levelConditioning), [.drawn, .restricted])
+        XCTAssertEqual(QualityOverrides(levelConditioning: .restricted).named(plan.runs(of: [.mgeRatio4])[0]).name,
+                       "mge-r4-b8-lr2e-3-inject-restricted", "the restriction not given is the default's")
+    }
+
     func testWithoutHorizonEveryBatchSeesThePresetsSamples() throws {
         let plan = try plan()
         let runs = plan.runs(of: [.single])
@@ -86,10 +103,10 @@ final class BenchQualityPlanTests: XCTestCase {
             let c = try configuration(run, plan)
             let schedule = try c.schedule()
             // The closest to the budget: within half the work that one more step (or T) adds.
-            XCTAssertEqual(schedule.totalWork, work, accuracy: 0.5 * schedule.totalWork / Double(c.iterations), run.name)
+            XCTAssertEqual(schedule.totalWork, work, accuracy: 0.5 * schedule.totalWork / Double(c.effectiveIterations), run.name)
             let validations = Double(schedule.totalIterations) / Double(c.validateEvery)
             XCTAssertEqual(validations, Double(QualityPlan.horizonValidations), accuracy: 3, run.name)
-            if c.mode == .multiscale { XCTAssertEqual(c.levelBatchesEvery, max(1, c.iterations / 8)) }
+            if c.mode == .multiscale { XCTAssertEqual(c.levelBatchesEvery, max(1, c.effectiveIterations / 8)) }
         }
         let single2 = try configuration(plan.runs(of: [.single])[0], plan)
         XCTAssertEqual(single2.iterations, 2560)
