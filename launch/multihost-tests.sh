@@ -125,7 +125,7 @@ if ! "$bin" data synth --output "$work/tiny.h5" --train-count 32 --valid-count 4
     fail "tiny dataset" "$work/synth.out"; finish
 fi
 # A tiny UNet on 16×16 images, Full-Multiscale over 2 levels: 600 steps.
-train=(--data "$work/tiny.h5" --width 8 --width-multipliers 1,2 --groups 4 --batch 2 --levels 2
+train=(--data "$work/tiny.h5" --width 8 --width-multipliers 1,2 --groups 4 --batch 2 --levels 2 --mode full-multiscale
        --iterations 200 --validate-every 200 --validation-count 4)
 
 # same_weights A B: the parameters in two weights files agree (relative 1e-4 per tensor).

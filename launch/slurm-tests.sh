@@ -50,7 +50,7 @@ export MSTRAIN_CHECKPOINT_EVERY=100
 if ! "$bin" data synth --output "$work/tiny.h5" --train-count 32 --valid-count 4 --size 16 >"$work/synth.out" 2>&1; then
     fail "tiny dataset" "$work/synth.out"; echo "$passed passed, $failed failed"; exit 1
 fi
-train=(--data "$work/tiny.h5" --width 8 --width-multipliers 1,2 --groups 4 --batch 2 --levels 2
+train=(--data "$work/tiny.h5" --width 8 --width-multipliers 1,2 --groups 4 --batch 2 --levels 2 --mode full-multiscale
        --iterations 600 --validate-every 300 --validation-count 4)
 
 # --- the cluster ---------------------------------------------------------------------------

@@ -127,21 +127,21 @@ public final class Trainer {
         let (c, schedule) = (configuration, state.schedule)
         switch c.learningRateSchedule {
         case .constant:
-            return c.learningRate
+            return c.effectiveLearningRate
         case .cosine:
-            return CosineSchedule(baseLearningRate: c.learningRate, minimumLearningRate: c.minLearningRate,
+            return CosineSchedule(baseLearningRate: c.effectiveLearningRate, minimumLearningRate: c.minLearningRate,
                                   totalSteps: schedule.totalIterations, warmupSteps: c.warmupSteps).learningRate(at: step)
         case .cosinePerStage:
             let (stage, inStage) = schedule.position(ofStep: step)
-            return CosineSchedule(baseLearningRate: c.learningRate, minimumLearningRate: c.minLearningRate,
+            return CosineSchedule(baseLearningRate: c.effectiveLearningRate, minimumLearningRate: c.minLearningRate,
                                   totalSteps: schedule.stages[stage].iterations,
                                   warmupSteps: min(c.warmupSteps, schedule.stages[stage].iterations - 1)).learningRate(at: inStage)
         case .holdThenCosine:
             let decayStart = schedule.firstStep(ofStage: schedule.stages.count - 1)
             if step < decayStart {
-                return step < c.warmupSteps ? c.learningRate * Float(step + 1) / Float(c.warmupSteps) : c.learningRate
+                return step < c.warmupSteps ? c.effectiveLearningRate * Float(step + 1) / Float(c.warmupSteps) : c.effectiveLearningRate
             }
-            return CosineSchedule(baseLearningRate: c.learningRate, minimumLearningRate: c.minLearningRate,
+            return CosineSchedule(baseLearningRate: c.effectiveLearningRate, minimumLearningRate: c.minLearningRate,
                                   totalSteps: schedule.stages.last!.iterations).learningRate(at: step - decayStart)
         }
     }

@@ -43,7 +43,7 @@ struct QualityPlan: Equatable {
     init(preset: QualityPreset) {
         batches = [preset.batch]
         multiscaleBatches = [preset.batch]
-        learningRates = [preset.base.learningRate]
+        learningRates = [preset.base.effectiveLearningRate]
     }
 
     /// The plan from the command's options; lists without `sweep` are an error (their runs

@@ -49,7 +49,7 @@ struct DiagnoseLevels: ParsableCommand {
             reporter.log("measuring \(configuration.levels) levels × \(samples) samples (\(configuration.task.rawValue), "
                          + "\(configuration.network.rawValue), restriction \(configuration.restriction.rawValue), data \(dataPath))")
             let diagnosis = try trainer.measureLevels(levels: configuration.levels, samples: samples)
-            let batches = diagnosis.recommendedBatches(finestBatch: configuration.batch)
+            let batches = diagnosis.recommendedBatches(finestBatch: configuration.effectiveBatch)
             let size = trainer.source.sampleSize.height
             print("level  mesh     term        mean norm    variance     ms/sample  recommended batch")
             for (statistics, batch) in zip(diagnosis.levels, batches) {
@@ -64,12 +64,12 @@ struct DiagnoseLevels: ParsableCommand {
             print(String(format: "fitted rates: beta (variance growth toward the coarse mesh) = %.2f, gamma (cost decay) = %.2f",
                          diagnosis.beta, diagnosis.gamma))
             guard let saving = diagnosis.predictedSaving, let single = diagnosis.singleLevelCost,
-                  let favoured = diagnosis.favouredMode(batch: configuration.batch) else { return }
+                  let favoured = diagnosis.favouredMode(batch: configuration.effectiveBatch) else { return }
             print(String(format: "cost per unit of variance: multilevel (Σ sqrt(V·C))² = %.4g, fine gradient V·C = %.4g: ",
                          diagnosis.multilevelCost, single)
                   + (saving > 1 ? String(format: "multilevel estimation costs %.2f× less", saving)
                                 : String(format: "multilevel estimation costs %.2f× more", 1 / saving)))
-            print(String(format: "gradient noise scale B = V/|G|² = %.3g samples (training batch %d)", diagnosis.noiseScale!, configuration.batch))
+            print(String(format: "gradient noise scale B = V/|G|² = %.3g samples (training batch %d)", diagnosis.noiseScale!, configuration.effectiveBatch))
             print("favoured mode: \(favoured.mode.rawValue) (\(favoured.reason))")
         }
     }

@@ -20,7 +20,7 @@ struct TrainingOptions: ParsableArguments {
         let base = try config.map(TrainingConfiguration.load(yamlFile:)) ?? TrainingConfiguration()
         let given = try commandLineOverrides([dataAndTask, networkOptions, scheduleOptions, optimizerOptions,
                                               runOptions, distributionOptions])
-        let configuration = try base.overridden(by: given, source: "the command line")
+        let configuration = try base.overridden(by: given, source: "the command line").withModeDefaults()
         try configuration.validate()
         return configuration
     }

@@ -114,8 +114,8 @@ final class AdaptiveTrainingTests: XCTestCase {
         var c = configuration(.fullMultiscale, run: "rate")
         c.learningRateSchedule = .holdThenCosine
         let run = try trainer(c)
-        XCTAssertEqual((0..<8).map { run.learningRate(at: $0) }, Array(repeating: c.learningRate, count: 8))
-        XCTAssertEqual(run.learningRate(at: 8), c.learningRate)
+        XCTAssertEqual((0..<8).map { run.learningRate(at: $0) }, Array(repeating: c.effectiveLearningRate, count: 8))
+        XCTAssertEqual(run.learningRate(at: 8), c.effectiveLearningRate)
         XCTAssertLessThan(run.learningRate(at: 11), run.learningRate(at: 9))
         XCTAssertGreaterThan(run.learningRate(at: 11), c.minLearningRate)
     }

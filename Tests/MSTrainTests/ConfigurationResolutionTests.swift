@@ -22,6 +22,23 @@ final class ConfigurationResolutionTests: XCTestCase {
         try XCTUnwrap(try Yams.compose(yaml: text)?.mapping)
     }
 
+    /// Without --batch and --iterations each mode trains with its own defaults: the measured
+    /// best single-scale configuration, the released settings for the others; a run saves them.
+    func testBatchAndIterationsDefaultPerMode() throws {
+        let defaults = TrainingConfiguration()
+        XCTAssertEqual(defaults.mode, .single)
+        XCTAssertEqual([defaults.effectiveBatch, defaults.effectiveIterations, try defaults.schedule().totalIterations], [2, 1024, 1024])
+        XCTAssertEqual(defaults.effectiveLearningRate, 1e-3)
+        let staged = try TrainingConfiguration.parse(yaml: "mode: progressive\n", source: "p.yaml")
+        XCTAssertEqual([staged.effectiveBatch, staged.effectiveIterations], [8, 40])
+        XCTAssertEqual(staged.effectiveLearningRate, 2e-3)
+        XCTAssertEqual(try staged.schedule().totalIterations, 8 * 40 + 4 * 40 + 2 * 40 + 40)
+        let given = try staged.overridden(by: try mapping("batch: 4\n"), source: "the command line").withModeDefaults()
+        XCTAssertEqual([given.batch, given.iterations], [4, 40], "a given batch stays; the missing step count is written in")
+        XCTAssertEqual(given.learningRate, 2e-3)
+        XCTAssertEqual(try TrainingConfiguration.parse(yaml: try given.yaml(), source: "config.yaml"), given)
+    }
+
     func testGivenOptionsOverrideTheFileAndTheRestKeepsTheFileOrTheDefaults() throws {
         let fromFile = try TrainingConfiguration.parse(yaml: file, source: "c.yaml")
         let given = try mapping("""

@@ -100,6 +100,7 @@ final class TrainerTests: XCTestCase {
         c.levels = 0
         XCTAssertThrowsError(try c.validate()) { XCTAssertTrue("\($0)".contains("--levels")) }
         c = TrainingConfiguration()
+        c.mode = .fullMultiscale
         c.stageIterations = [1, 2]
         XCTAssertThrowsError(try c.validate()) { XCTAssertTrue("\($0)".contains("one value per stage")) }
         c = TrainingConfiguration()
