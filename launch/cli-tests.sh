@@ -111,7 +111,7 @@ check "eval wrote restored samples" test -s "$work/restored.h5"
 fails_cleanly "missing data file" "$bin" train --data "$work/missing.h5" "${tiny[@]}" --run-directory "$work/bad"
 printf 'not hdf5' >"$work/junk.h5"
 fails_cleanly "not an HDF5 file" "$bin" train --data "$work/junk.h5" "${tiny[@]}" --run-directory "$work/bad"
-fails_cleanly "too many levels for the images" "$bin" train --data "$work/tiny.h5" --levels 5 "${tiny[@]}" --run-directory "$work/bad"
+fails_cleanly "too many levels for the images" "$bin" train --data "$work/tiny.h5" --mode multiscale --levels 5 "${tiny[@]}" --run-directory "$work/bad"
 fails_cleanly "levels out of range" "$bin" train --data "$work/tiny.h5" --levels 0 --run-directory "$work/bad"
 fails_cleanly "unknown network" "$bin" train --network vgg
 check "a bad task option exits 64 naming the option" sh -c "'$bin' train --task superres --network espcn \

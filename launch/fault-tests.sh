@@ -295,7 +295,7 @@ fi
 # ---------------------------------------------------------------------------------------------
 echo "== 4. bad options"
 bad_options=("--levels 0" "--batch 0" "--iterations=-1" "--learning-rate 0" "--dropout 1.5" "--micro-batch 0"
-    "--checkpoint-every=-1" "--mode foo" "--task foo" "--levels 6" "--mode single --stage-iterations 1,2"
+    "--checkpoint-every=-1" "--mode foo" "--task foo" "--mode multiscale --levels 6" "--mode single --stage-iterations 1,2"
     "--data $work/missing.h5")
 for opt in "${bad_options[@]}"; do
     label=${opt//$work\//}
@@ -313,7 +313,7 @@ for opt in "${bad_options[@]}"; do
     count=$(error_lines "$work/opt2.out")
     status=64   # invalid options; a missing file (66) or options the data cannot take (65) are not
     [[ "$opt" == --data* ]] && status=66
-    [[ "$opt" == "--levels 6" ]] && status=65
+    [[ "$opt" == "--mode multiscale --levels 6" ]] && status=65
     verdict=$(clean_error "$work/opt1.out" "$code1" $status)
     [ -z "$verdict" ] && verdict=$(clean_error "$work/opt2.out" "$code2" $status | sed 's/^/2 ranks: /')
     [ -z "$verdict" ] && grep -q MPI_ABORT "$work/opt2.out" && verdict="2 ranks: reported after MPI start-up (MPI_ABORT)"
