@@ -70,18 +70,33 @@ cpus=$(sinfo -h -o %c | head -n 1)
 # job_field JOB FIELD: a field of `scontrol show job` (JobState, ExitCode, Restarts, ...).
 job_field() { scontrol show job -o "$1" 2>/dev/null | tr ' ' '\n' | sed -n "s/^$2=//p" | head -n 1; }
 
-# wait_end JOB SECONDS: waits until the job has ended for good (a requeued job is not ended).
+# wait_end JOB SECONDS [RESTARTS]: waits until the job has ended for good (a requeued job is not
+# ended), after at least RESTARTS requeues: a job that requeues itself shows its first run's end
+# state for a moment before the requeue.
 wait_end() {
-    local job=$1 limit=$2 i state
+    local job=$1 limit=$2 restarts=${3:-0} i state
     for ((i = 0; i < limit; i++)); do
         state=$(job_field "$job" JobState)
         case "$state" in
-            COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY|BOOT_FAIL|DEADLINE|PREEMPTED) return 0 ;;
+            COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY|BOOT_FAIL|DEADLINE|PREEMPTED)
+                [ "$(job_field "$job" Restarts)" -ge "$restarts" ] && return 0 ;;
         esac
         sleep 1
     done
     echo "      job $job still $(job_field "$job" JobState) after $limit s; cancelling it"
     scancel "$job" 2>/dev/null
+    return 1
+}
+
+# eventually SECONDS COMMAND...: runs COMMAND every 0.2 s until it succeeds, for up to SECONDS.
+# The scheduler reports a job's end a moment before its output file and run directory are
+# complete, so the checks of a finished job are retried for a while.
+eventually() {
+    local i
+    for ((i = 0; i < $1 * 5; i++)); do
+        "${@:2}" && return 0
+        sleep 0.2
+    done
     return 1
 }
 
@@ -132,9 +147,11 @@ requeued="$work/run-requeue"
 job=$(MSTRAIN_RUN_DIR="$requeued" sbatch "${sbatch_flags[@]}" --job-name=requeue cluster/mstrain-1node.sbatch "${train[@]}")
 out="$work/requeue-$job.out"
 if signal_midrun "$job" "$requeued"; then
-    if wait_end "$job" 180 && [ "$(job_field "$job" JobState)" = COMPLETED ] && [ "$(job_field "$job" Restarts)" -ge 1 ] \
-        && stopped_midrun "$out" && grep -q "exit 75" "$out" && log_has "^resumed from .*checkpoint-" "$out" \
-        && [ -s "$requeued/summary.json" ]; then
+    requeued_and_finished() {
+        [ "$(job_field "$job" JobState)" = COMPLETED ] && [ "$(job_field "$job" Restarts)" -ge 1 ] && stopped_midrun "$out" \
+            && grep -q "exit 75" "$out" && log_has "^resumed from .*checkpoint-" "$out" && [ -s "$requeued/summary.json" ]
+    }
+    if wait_end "$job" 180 1 && eventually 30 requeued_and_finished; then
         pass "SIGUSR1 mid-run: checkpoint, exit 75, requeued, resumed, finished ($(grep -o 'before step [0-9]*' "$out" | head -n 1); $(($(date +%s) - t0)) s)"
         if detail=$(same_weights "$requeued/weights.h5" "$full/weights.h5" 2>&1); then
             pass "requeued run ends with the uninterrupted run's weights ($detail)"
@@ -160,8 +177,11 @@ if signal_midrun "$job" "$resubmitted" && wait_end "$job" 60 \
     pass "SIGUSR1 mid-run without requeue: job ends with exit code 75 and a checkpoint ($(cat "$resubmitted/latest"))"
     job=$(MSTRAIN_RUN_DIR="$resubmitted" sbatch "${sbatch_flags[@]}" --job-name=resume cluster/mstrain-1node.sbatch "${train[@]}")
     out="$work/resume-$job.out"
-    if wait_end "$job" 120 && [ "$(job_field "$job" JobState)" = COMPLETED ] && log_has "^resumed from .*checkpoint-" "$out" \
-        && [ -s "$resubmitted/summary.json" ]; then
+    resumed_and_finished() {
+        [ "$(job_field "$job" JobState)" = COMPLETED ] && log_has "^resumed from .*checkpoint-" "$out" \
+            && [ -s "$resubmitted/summary.json" ]
+    }
+    if wait_end "$job" 120 && eventually 30 resumed_and_finished; then
         pass "resubmitted job resumes from the checkpoint and finishes ($(($(date +%s) - t0)) s)"
         if detail=$(same_weights "$resubmitted/weights.h5" "$full/weights.h5" 2>&1); then
             pass "resubmitted run ends with the uninterrupted run's weights ($detail)"
