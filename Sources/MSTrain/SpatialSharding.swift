@@ -5,8 +5,8 @@ import MSSpatial
 /// Which terms a run evaluates on strips, and the strips' layout (docs/distribution.md).
 ///
 /// A term is tiled when its level's maps split into strips of at least `minimumRowsPerStrip`
-/// rows: below that, the modelled halo overhead (`haloOverhead`) of an inner strip passes 50 %
-/// and a whole-sample split of the same work is cheaper, so coarse levels stay whole and the
+/// rows: below that, the modelled halo overhead (`haloOverhead`) passes 25 % for a strip with
+/// one neighbour and 50 % for one with two, and a whole-sample split of the same work is cheaper, so coarse levels stay whole and the
 /// group divides their samples instead. Strips start on multiples of the network's total
 /// stride, doubled for a correction, whose coarse half restricts the strip once more.
 public struct SpatialSharding: Sendable {
