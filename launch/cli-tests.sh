@@ -100,7 +100,7 @@ check "a step over the memory budget is refused before training, naming the opti
     && grep -q '^error: a training step needs about .* per rank .* raise --memory-budget-mb' '$work/err'"
 check "dry run prints the predicted memory per rank" sh -c "'$bin' train --data '$work/tiny.h5' --levels 2 --dry-run \
     | grep -q '^predicted peak memory per rank .* budget '"
-check "diagnose levels" sh -c "'$bin' diagnose levels --data '$work/tiny.h5' --levels 2 --samples 3 ${tiny[*]} | grep -q 'beta'"
+check "diagnose levels" sh -c "'$bin' diagnose levels --data '$work/tiny.h5' --levels 2 --samples 3 ${tiny[*]} | grep -q 'predicted fastest'"
 check "bench kernels prints the selected layer with the machine's limits" sh -c "'$bin' bench kernels --tables conv \
     --layers 'enc2 skip' --batch 1 --size 32 --repeats 1 >'$work/kernels.txt' && grep -q 'sgemm 1024³: .* memory read: ' \
     '$work/kernels.txt' && [ \$(grep -c '%)' '$work/kernels.txt') -eq 1 ] && grep -q '^enc2 skip 1×1 .*%  *G G G · 2\$' '$work/kernels.txt'"
@@ -178,5 +178,15 @@ check "bench quality --reuse reads finished runs back and compares the new mode 
     [ \$(grep -c '^| native | progressive | 8 | ' '$work/sweep/table.md') -eq 2 ] &&
     grep -q '^| regime, target | PSNR dB | single | progressive |' '$work/sweep/table.md'"
 fails_cleanly "bench quality --batches without --sweep" "$bin" bench quality --preset quick --batches 4
+# Dead-leaves crops larger than the preset's 32² images come from a set of 64 + 4 images of
+# twice the crop's side; the validation count and the number of validations are options.
+check "bench quality cuts dead-leaves crops past the preset's size, with --validation-count and --validations" sh -c "
+    '$bin' bench quality --preset quick --regimes native --patch 64 --sweep --batches 8 --learning-rates 2e-3 --epochs 0.1 \
+        --validations 2 --validation-count 4 --modes single --threads 1 --output '$work/large-crops' >'$work/large-crops.out' 2>&1 &&
+    grep -q '64+4 images of 128×128' '$work/large-crops.out' &&
+    grep -q 'validationCount: 4' '$work/large-crops/native/single-b8-lr2e-3/config.yaml' &&
+    grep -q 'patch: 64' '$work/large-crops/native/single-b8-lr2e-3/config.yaml' &&
+    [ \$(grep -c '\"validation\"' '$work/large-crops/native/single-b8-lr2e-3/log.jsonl') -eq 2 ]"
+fails_cleanly "bench quality --validations without --epochs" "$bin" bench quality --preset quick --validations 4
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

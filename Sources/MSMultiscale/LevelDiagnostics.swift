@@ -35,10 +35,11 @@ public struct LevelStatistics: Hashable, Sendable, Codable {
 /// Variance reduction helps only while training is limited by gradient noise. The simple
 /// gradient noise scale `B = V / |G|²` (McCandlish et al. 2018, "An Empirical Model of
 /// Large-Batch Training"), with `|G|²` the squared norm of the expected fine gradient, is the
-/// batch at which noise and curvature limit a step about equally: with a batch well below `B`
-/// a step's progress grows nearly in proportion to its batch (noise-limited: averaging more
-/// samples, or cheaper variance, pays); well above `B` it hardly grows (step-limited: more,
-/// cheaper steps pay, as coarse stages and progressive resizing give).
+/// batch at which noise and curvature limit a step about equally. In that model a run at
+/// batch `b` needs `S_min(1 + B/b)` steps, so its CPU cost grows as `C_0·(b + B)`, and MGE's
+/// as its step cost times `1 + (Σ_ℓ V_ℓ/N_ℓ)/|G|²`; `predictedFastest` compares them over a
+/// range of batches. Coarse stages (progressive resizing, Full-Multiscale) are biased instead:
+/// they pay when the coarse gradient is close to the fine one (`coarseBias`).
 public struct LevelDiagnosis: Sendable {
     public let levels: [LevelStatistics]
     /// The plain gradient at the finest mesh, when measured (`V`, `|G|` and `C_0` above).
@@ -87,27 +88,76 @@ public struct LevelDiagnosis: Sendable {
         return signal > 0 ? fine.variance / signal : .infinity
     }
 
-    /// The training mode these statistics favour at a fine-mesh batch of `batch` samples:
-    /// - step-limited (`batch ≥ B`): more samples per step barely help, so neither a larger
-    ///   batch nor MGE's cheaper variance will; cheap coarse steps will (progressive resizing,
-    ///   Full-Multiscale);
-    /// - noise-limited (`batch < B`) with a predicted saving above 1: MGE;
-    /// - noise-limited without a saving: single-scale, with a larger batch.
-    /// Nil unless the fine gradient was measured.
-    public func favouredMode(batch: Int) -> (mode: TrainingMode, reason: String)? {
-        guard let noise = noiseScale, let saving = predictedSaving else { return nil }
-        if Double(batch) >= noise {
-            return (.progressive, String(format: "batch %d is at or above the gradient noise scale %.3g: steps are limited by "
-                                         + "curvature, not noise, so cheap coarse steps pay and variance reduction does not", batch, noise))
-        }
-        if saving > 1 {
-            return (.multiscale, String(format: "batch %d is below the gradient noise scale %.3g (noise-limited) and the "
-                                        + "corrections cost %.2g× less per unit of variance than the fine gradient", batch, noise, saving))
-        }
-        return (.single, String(format: "batch %d is below the gradient noise scale %.3g (noise-limited) but the corrections cost "
-                                + "%.2g× more per unit of variance than the fine gradient: raise the single-scale batch instead",
-                                batch, noise, 1 / saving))
+    /// `ρ = |E(∇ℓ_0 − ∇ℓ_1)| / |E ∇ℓ_0|`: how far the next-coarser mesh's expected gradient is
+    /// from the fine one, relative to the fine one (the mean correction of level 0 against the
+    /// fine gradient, both squared norms less their noise, `V_0/M` and `V/M`). Below 1 a
+    /// coarse step descends the fine loss (`⟨G_1, G_0⟩ ≥ (1 − ρ)|G_0|²`); near 0 a coarse step
+    /// is a fine step at a fraction of the cost. Nil unless the fine gradient and a level-0
+    /// correction were measured; infinite when the fine gradient's mean is within its noise.
+    public var coarseBias: Double? {
+        guard let fine = fineGradient, let correction = levels.first, correction.isCorrection, samples >= 2 else { return nil }
+        let m = Double(samples)
+        let bias = max(0, correction.meanNorm * correction.meanNorm - correction.variance / m)
+        let signal = fine.meanNorm * fine.meanNorm - fine.variance / m
+        return signal > 0 ? (bias / signal).squareRoot() : .infinity
     }
+
+    /// The largest `coarseBias` at which coarse stages are predicted to pay: calibrated on the
+    /// five configurations of docs/results.md with tuned sweeps, where the bias was 0.02–0.06
+    /// wherever progressive resizing trained fastest and 0.47–0.61 wherever single-scale did.
+    public static let transferLimit = 0.25
+
+    /// The modelled cost of single-scale training at batch `b`, in fine-sample seconds per
+    /// unit of the minimal number of steps (McCandlish et al. 2018: steps `S = S_min(1 + B/b)`,
+    /// each costing `b·C_0`): `C_0·(b + B)`. Nil unless the fine gradient was measured.
+    public func modelledSingleCost(batch: Int) -> Double? {
+        guard let fine = fineGradient, let noise = noiseScale, noise.isFinite else { return nil }
+        return fine.cost * (Double(batch) + noise)
+    }
+
+    /// The modelled cost of MGE at the cost-optimal level batches with `N_0 = finestBatch`
+    /// (`recommendedBatches`): steps `S_min(1 + Σ_ℓ V_ℓ/N_ℓ / |G|²)`, each costing
+    /// `Σ_ℓ N_ℓ·C_ℓ`. Nil unless the fine gradient was measured.
+    public func modelledMultilevelCost(finestBatch: Int) -> Double? {
+        guard let fine = fineGradient, let noise = noiseScale, noise.isFinite else { return nil }
+        let signal = fine.variance / noise
+        let batches = recommendedBatches(finestBatch: finestBatch)
+        let stepCost = zip(levels, batches).reduce(0) { $0 + Double($1.1) * $1.0.cost }
+        let stepVariance = zip(levels, batches).reduce(0) { $0 + $1.0.variance / Double($1.1) }
+        return stepCost * (1 + stepVariance / signal)
+    }
+
+    /// The mode predicted to reach a given quality in the least CPU time, searched over the
+    /// batches `candidates`:
+    /// 1. `coarseBias ≤ transferLimit`: coarse steps make nearly a fine step's progress at a
+    ///    fraction of its cost, so coarse stages pay: progressive resizing;
+    /// 2. otherwise coarse stages train a different problem, and only the unbiased MGE can use
+    ///    the coarse meshes: MGE when its modelled cost at its best `N_0` is below
+    ///    single-scale's at its best batch, else single-scale at that batch.
+    /// Nil unless the fine gradient was measured with a finite noise scale.
+    public func predictedFastest(candidates: [Int] = LevelDiagnosis.candidateBatches)
+        -> (mode: TrainingMode, batch: Int, reason: String)? {
+        guard let bias = coarseBias, !candidates.isEmpty,
+              let single = candidates.compactMap({ b in modelledSingleCost(batch: b).map { (b, $0) } }).min(by: { $0.1 < $1.1 }),
+              let multilevel = candidates.compactMap({ b in modelledMultilevelCost(finestBatch: b).map { (b, $0) } })
+                .min(by: { $0.1 < $1.1 }) else { return nil }
+        if bias <= LevelDiagnosis.transferLimit {
+            return (.progressive, single.0, String(format: "the next-coarser mesh's gradient is within %.2f of the fine gradient's norm "
+                                                   + "(at most %.2f): coarse steps make nearly a fine step's progress for a fraction of "
+                                                   + "its cost", bias, LevelDiagnosis.transferLimit))
+        }
+        let differs = String(format: "the next-coarser mesh's gradient differs from the fine one by %.2f of its norm (above %.2f), "
+                             + "so coarse stages train another problem; ", bias, LevelDiagnosis.transferLimit)
+        if multilevel.1 < single.1 {
+            return (.multiscale, multilevel.0, differs + String(format: "MGE at N_0 = %d is modelled %.2f× cheaper than single-scale "
+                                                                + "at batch %d", multilevel.0, single.1 / multilevel.1, single.0))
+        }
+        return (.single, single.0, differs + String(format: "single-scale at batch %d is modelled %.2f× cheaper than MGE at its "
+                                                    + "best N_0 = %d", single.0, multilevel.1 / single.1, multilevel.0))
+    }
+
+    /// The batches `predictedFastest` searches by default.
+    public static let candidateBatches = [1, 2, 4, 8, 16, 32]
 
     /// Cost-optimal batches for a fixed total variance, `N_ℓ ∝ sqrt(V_ℓ / C_ℓ)` (Giles 2008),
     /// scaled so that the finest level gets `finestBatch`; every level gets at least one sample.

@@ -45,6 +45,8 @@ struct BenchQuality: ParsableCommand {
     @Option(help: "UNet base width of every mode (default: the preset's: quick 8, standard 16, large 32).") var width: Int?
     @Option(help: "Ranks per spatial group of every mode: each fine-level sample split into row strips over G ranks (default 1).")
     var spatialShards: Int?
+    @Option(help: "Validation images of every mode, or fixed crops when the samples are crops (default: the preset's: quick 16, standard 32, large 64; photographs 32, 64, 128).")
+    var validationCount: Int?
     @Option(help: "Restriction of the modes with coarse levels (every mode but single): inject or average (default: the preset's, inject); their run names end in -<restriction>-<conditioning> when this or --level-conditioning is given.")
     var restriction: Restriction?
     @Option(help: "Level conditioning of the modes with coarse levels: drawn or restricted (default: the preset's, drawn).")
@@ -61,6 +63,8 @@ struct BenchQuality: ParsableCommand {
     var learningRates: String?
     @Option(help: "Horizon: every run plans E passes over the training set in work units (the preset's training images; crops of as many for photos), validating about \(QualityPlan.horizonValidations) times (default: the preset's steps).")
     var epochs: Double?
+    @Option(help: "Validations of each run with --epochs, evenly over its planned work (default \(QualityPlan.horizonValidations)).")
+    var validations: Int?
     @Option(help: "Gain targets, percent of the best single-scale run's PSNR gain over the noisy inputs, comma-separated (default \(QualityPlan.defaultTargetPercents.map { String(format: "%g", $0) }.joined(separator: ","))).")
     var targets: String?
     @Flag(help: "Read back, instead of training again, every run whose directory holds a finished run of the same configuration.")
@@ -74,7 +78,7 @@ struct BenchQuality: ParsableCommand {
             try checkOptions()
             preset = QualityPreset.named(self.preset)!
             plan = try QualityPlan(preset: preset, sweep: sweep, batches: batches, multiscaleBatches: multiscaleBatches,
-                                   learningRates: learningRates, epochs: epochs, targets: targets)
+                                   learningRates: learningRates, epochs: epochs, validations: validations, targets: targets)
             chosenModes = try names(modes, default: sweep ? QualityPlan.sweepModes : QualityMode.allCases, option: "--modes")
             chosenRegimes = try names(regimes, default: QualityRegime.defaults, option: "--regimes")
         } catch {
@@ -85,8 +89,8 @@ struct BenchQuality: ParsableCommand {
         defer { communicator.finalize() }
         let reporter = ProgressReporter(quiet: !communicator.isRoot, parallel: EnvironmentSettings.launcher() == .mpi)
         configureThreads(threads, ranks: communicator.size)
-        let overrides = QualityOverrides(patch: patch, width: width, spatialShards: spatialShards, restriction: restriction,
-                                         levelConditioning: levelConditioning)
+        let overrides = QualityOverrides(patch: patch, width: width, spatialShards: spatialShards, validationCount: validationCount,
+                                         restriction: restriction, levelConditioning: levelConditioning)
         try runCollectively(communicator) {
             let directory = output ?? "bench-quality-\(preset.name)"
             var rows: [QualityRow] = []
@@ -94,7 +98,7 @@ struct BenchQuality: ParsableCommand {
             var comparisons: [QualityComparison] = []
             var settings: [String] = []
             for regime in chosenRegimes {
-                let data = try dataset(regime, preset: preset, communicator: communicator, log: reporter.log)
+                let data = try dataset(regime, preset: preset, patch: patch, communicator: communicator, log: reporter.log)
                 func runDirectory(_ run: QualityRun) -> String { "\(directory)/\(regime.rawValue)/\(run.name)" }
                 func configuration(_ run: QualityRun) throws -> TrainingConfiguration {
                     try preset.configuration(run, regime: regime, data: data, runDirectory: runDirectory(run), overrides: overrides,
@@ -182,7 +186,7 @@ struct BenchQuality: ParsableCommand {
             let work = QualityHorizon.work(epochs: epochs, trainCount: preset.trainCount)
             text += String(format: "Horizon: %g epochs, each run planning %.0f WU (%g × %d training images or crops; for single-scale "
                            + "as many samples), validated about %d times evenly over it.", epochs, work, epochs, preset.trainCount,
-                           QualityPlan.horizonValidations)
+                           plan.validations)
         } else {
             text += "Steps: the preset's" + (plan.sweep ? ", scaled by \(preset.batch) ÷ batch (the same samples at every batch)." : ".")
         }
@@ -194,19 +198,23 @@ struct BenchQuality: ParsableCommand {
         guard QualityPreset.named(preset) != nil else {
             throw ValidationError("--preset: unknown preset '\(preset)'; use one of \(QualityPreset.names.joined(separator: ", "))")
         }
-        for (name, value) in [("--threads", threads), ("--patch", patch), ("--width", width), ("--spatial-shards", spatialShards)] {
+        for (name, value) in [("--threads", threads), ("--patch", patch), ("--width", width), ("--spatial-shards", spatialShards),
+                             ("--validation-count", validationCount)] {
             if let value, value < 1 { throw ValidationError("\(name) must be at least 1, got \(value)") }
         }
     }
 
     /// The data of `regime`, generated or imported into the cache folder by rank 0 first (the
     /// other ranks then find it there, or make their own copy where the folder is not shared).
-    private func dataset(_ regime: QualityRegime, preset: QualityPreset, communicator: any Communicator,
+    /// Dead leaves cut into crops larger than the preset's images come from the larger set of
+    /// `QualityPreset.deadLeavesForCrops`.
+    private func dataset(_ regime: QualityRegime, preset: QualityPreset, patch: Int?, communicator: any Communicator,
                          log: (String) -> Void) throws -> String {
         func ensure() throws -> String {
             guard let deadLeaves = regime.deadLeaves else { return try DefaultDataset.ensurePhotos(log: log) }
-            return try DefaultDataset.ensureDeadLeaves(size: preset.size, regime: deadLeaves, trainCount: preset.trainCount,
-                                                       validCount: preset.validCount, seed: DefaultDataset.seed, log: log)
+            let set = preset.deadLeavesSet(patch: patch)
+            return try DefaultDataset.ensureDeadLeaves(size: set.size, regime: deadLeaves, trainCount: set.trainCount,
+                                                       validCount: set.validCount, seed: DefaultDataset.seed, log: log)
         }
         if communicator.isRoot {
             let path = try ensure()

@@ -53,6 +53,8 @@ struct QualityOverrides {
     var width: Int?
     /// Ranks per spatial group.
     var spatialShards: Int?
+    /// Validation images, or fixed crops when the samples are crops.
+    var validationCount: Int?
     /// Restriction and level conditioning of the modes with coarse levels (all but single).
     var restriction: Restriction?
     var levelConditioning: LevelConditioning?
@@ -93,6 +95,19 @@ struct QualityPreset {
     var releasedStageIterations: Int
 
     static let names = ["quick", "standard", "large"]
+
+    /// Side, training and validation images of the dead-leaves sets cut into crops larger
+    /// than the preset's images: 64 + 4 images of twice the crop's side (a fixed budget of
+    /// pixels, since `trainCount` images of that size would not fit in memory at 512²).
+    static let deadLeavesForCrops = (sideOverCrop: 2, trainCount: 64, validCount: 4)
+
+    /// The dead-leaves set that crops of side `patch` (nil: whole images) are cut from: the
+    /// preset's images, or for crops larger than them `deadLeavesForCrops`.
+    func deadLeavesSet(patch: Int?) -> (size: Int, trainCount: Int, validCount: Int) {
+        guard let patch, patch > size else { return (size, trainCount, validCount) }
+        let large = QualityPreset.deadLeavesForCrops
+        return (large.sideOverCrop * patch, large.trainCount, large.validCount)
+    }
 
     /// The preset called `name`, or nil.
     static func named(_ name: String) -> QualityPreset? {
@@ -138,7 +153,7 @@ struct QualityPreset {
     /// the overrides apply to every regime. Without a horizon, a run's steps (or T) and its
     /// validation interval are the preset's scaled by preset batch ÷ run batch, so that every
     /// batch sees the preset's samples; with `plan.epochs`, every run plans `epochs ×
-    /// trainCount` WU and validates `QualityPlan.horizonValidations` times (`QualityHorizon`).
+    /// trainCount` WU and validates `plan.validations` times (`QualityHorizon`).
     func configuration(_ run: QualityRun, regime: QualityRegime, data: String, runDirectory: String,
                        overrides: QualityOverrides = QualityOverrides(), plan: QualityPlan? = nil) throws -> TrainingConfiguration {
         var c = base
@@ -155,6 +170,7 @@ struct QualityPreset {
         if let patch = overrides.patch { c.patch = patch }
         if let width = overrides.width { c.width = width }
         if let shards = overrides.spatialShards { c.spatialShards = shards }
+        if let count = overrides.validationCount { c.validationCount = count }
         if run.mode != .single {
             if let restriction = overrides.restriction { c.restriction = restriction }
             if let conditioning = overrides.levelConditioning { c.levelConditioning = conditioning }
@@ -182,7 +198,7 @@ struct QualityPreset {
         }
         if let epochs = plan?.epochs {
             try QualityHorizon.apply(work: QualityHorizon.work(epochs: epochs, trainCount: trainCount),
-                                     validations: QualityPlan.horizonValidations, to: &c)
+                                     validations: plan?.validations ?? QualityPlan.horizonValidations, to: &c)
         } else if run.batch != batch {
             let scale = Double(batch) / Double(run.batch)
             c.iterations = max(1, Int((Double(c.effectiveIterations) * scale).rounded()))

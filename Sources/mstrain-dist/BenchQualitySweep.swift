@@ -28,6 +28,8 @@ struct QualityPlan: Equatable {
     /// The horizon in epochs: each run plans `epochs × trainCount` work units (nil: the
     /// preset's step budgets, scaled by preset batch ÷ batch).
     var epochs: Double?
+    /// Validations of a run with a horizon, evenly spread over its planned work.
+    var validations = QualityPlan.horizonValidations
     /// The gain targets, in percent of the reference single-scale run's gain over the noisy inputs.
     var targetPercents = QualityPlan.defaultTargetPercents
 
@@ -36,7 +38,7 @@ struct QualityPlan: Equatable {
     /// The modes a sweep runs when `--modes` is not given.
     static let sweepModes: [QualityMode] = [.single, .progressive, .fullMultiscaleAdaptive, .mgeRatio4]
     static let defaultTargetPercents: [Double] = [80, 90, 95, 99]
-    /// Validations of a run with a horizon, evenly spread over its planned work.
+    /// Validations of a run with a horizon when `--validations` is not given.
     static let horizonValidations = 40
 
     /// The plan without a sweep: the preset's batch and learning rate for every mode.
@@ -49,7 +51,7 @@ struct QualityPlan: Equatable {
     /// The plan from the command's options; lists without `sweep` are an error (their runs
     /// would share one directory).
     init(preset: QualityPreset, sweep: Bool, batches: String?, multiscaleBatches: String?, learningRates: String?,
-         epochs: Double?, targets: String?) throws {
+         epochs: Double?, validations: Int? = nil, targets: String?) throws {
         self.init(preset: preset)
         self.sweep = sweep
         if !sweep {
@@ -65,6 +67,11 @@ struct QualityPlan: Equatable {
         }
         if let epochs, !(epochs > 0 && epochs.isFinite) { throw ValidationError("--epochs must be positive, got \(epochs)") }
         self.epochs = epochs
+        if let validations {
+            guard validations >= 1 else { throw ValidationError("--validations must be at least 1, got \(validations)") }
+            guard epochs != nil else { throw ValidationError("--validations needs --epochs (without a horizon the preset sets the interval)") }
+            self.validations = validations
+        }
         if let targets { targetPercents = try QualityPlan.percents(targets) }
     }
 

@@ -14,16 +14,20 @@ struct DiagnoseCommand: ParsableCommand {
 struct DiagnoseLevels: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "levels",
-        abstract: "Per-level variance and cost of the MGE terms, the multilevel cost formula, the gradient noise scale, and which mode they favour.",
+        abstract: "Per-level variance and cost of the MGE terms, the multilevel cost formula, the gradient noise scale, the coarse-gradient bias, and the mode predicted fastest.",
         discussion: """
             For each level ℓ of --levels, the correction ∇ℓ_ℓ − ∇ℓ_{ℓ+1} (the plain gradient at the coarsest \
             level), and the plain gradient at the finest mesh, are computed sample by sample on --samples \
             training samples with the model's current weights (fresh, or --weights). The verdict compares \
             the multilevel estimator's cost per unit of variance, (Σ_ℓ sqrt(V_ℓ·C_ℓ))², with the fine \
             gradient's, V·C_0 (Giles 2008). The gradient noise scale B = V/|G|² (McCandlish et al. 2018) \
-            says whether training at --batch is limited by gradient noise (variance reduction pays) or by \
-            the number of steps (cheap coarse steps pay). The fitted rates β and γ are printed for \
-            reference. The recommended batches are N_ℓ ∝ sqrt(V_ℓ/C_ℓ) with the finest level at --batch.
+            models the steps a run needs at each batch, and so the CPU cost of single-scale and of MGE over \
+            batches 1 to 32. The coarse-gradient bias |E(∇ℓ_0 − ∇ℓ_1)|/|E ∇ℓ_0| says whether a coarse step \
+            is nearly a fine one (coarse stages pay). The predicted fastest mode: progressive resizing when \
+            the bias is at most 0.25, else the cheaper of MGE and single-scale at their best batches \
+            (docs/results.md checks it on every measured configuration). The fitted rates β and γ are \
+            printed for reference. The recommended batches are N_ℓ ∝ sqrt(V_ℓ/C_ℓ) with the finest level at \
+            --batch.
             """)
 
     @OptionGroup var options: TrainingOptions
@@ -64,13 +68,35 @@ struct DiagnoseLevels: ParsableCommand {
             print(String(format: "fitted rates: beta (variance growth toward the coarse mesh) = %.2f, gamma (cost decay) = %.2f",
                          diagnosis.beta, diagnosis.gamma))
             guard let saving = diagnosis.predictedSaving, let single = diagnosis.singleLevelCost,
-                  let favoured = diagnosis.favouredMode(batch: configuration.effectiveBatch) else { return }
+                  let noise = diagnosis.noiseScale, let bias = diagnosis.coarseBias else { return }
             print(String(format: "cost per unit of variance: multilevel (Σ sqrt(V·C))² = %.4g, fine gradient V·C = %.4g: ",
                          diagnosis.multilevelCost, single)
                   + (saving > 1 ? String(format: "multilevel estimation costs %.2f× less", saving)
                                 : String(format: "multilevel estimation costs %.2f× more", 1 / saving)))
-            print(String(format: "gradient noise scale B = V/|G|² = %.3g samples (training batch %d)", diagnosis.noiseScale!, configuration.effectiveBatch))
-            print("favoured mode: \(favoured.mode.rawValue) (\(favoured.reason))")
+            print(String(format: "gradient noise scale B = V/|G|² = %.3g samples", noise))
+            print(String(format: "coarse-gradient bias |E(∇ℓ_0 − ∇ℓ_1)| / |E ∇ℓ_0| = %.3f (coarse stages predicted to pay up to %.2f)",
+                         bias, LevelDiagnosis.transferLimit))
+            printBatchSearch(diagnosis)
+            guard let fastest = diagnosis.predictedFastest() else {
+                print("predicted fastest: none (the fine gradient's mean is within its noise on \(samples) samples; use more --samples)")
+                return
+            }
+            print("predicted fastest: \(fastest.mode.rawValue) at batch \(fastest.batch) (\(fastest.reason))")
+        }
+    }
+
+    /// The modelled CPU cost of single-scale and of MGE at each candidate batch, relative to
+    /// single-scale's best (`LevelDiagnosis.modelledSingleCost`, `modelledMultilevelCost`).
+    private func printBatchSearch(_ diagnosis: LevelDiagnosis) {
+        let candidates = LevelDiagnosis.candidateBatches
+        let singles = candidates.compactMap { diagnosis.modelledSingleCost(batch: $0) }
+        guard let best = singles.min(), singles.count == candidates.count else { return }
+        print("modelled CPU cost to a given quality, relative to single-scale's best (steps S_min·(1 + noise/|G|²)):")
+        print("batch  single-scale  MGE (N_0 = batch)  MGE level batches")
+        for (batch, single) in zip(candidates, singles) {
+            let multilevel = diagnosis.modelledMultilevelCost(finestBatch: batch) ?? .nan
+            let levelBatches = diagnosis.recommendedBatches(finestBatch: batch).map(String.init).joined(separator: ", ")
+            print(String(format: "%5d  %12.2f  %17.2f  %@", batch, single / best, multilevel / best, levelBatches))
         }
     }
 }

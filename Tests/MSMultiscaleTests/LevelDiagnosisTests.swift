@@ -49,12 +49,59 @@ final class LevelDiagnosisTests: XCTestCase {
         XCTAssertTrue(diagnosis.multilevelPays)
         // B = V / (|mean|² − V/M) = 4.28 / (1 − 4.28/16).
         XCTAssertEqual(diagnosis.noiseScale!, 4.28 / (1 - 4.28 / 16), accuracy: 1e-9)
-        XCTAssertEqual(diagnosis.favouredMode(batch: 2)?.mode, .multiscale)
-        XCTAssertEqual(diagnosis.favouredMode(batch: 8)?.mode, .progressive)
-        let costly = LevelDiagnosis(levels: levels, fineGradient: LevelStatistics(level: 0, isCorrection: false, meanNorm: 1,
-                                                                                  variance: 0.1, cost: 1), samples: 16)
-        XCTAssertEqual(costly.favouredMode(batch: 0)?.mode, .single)
-        XCTAssertNil(LevelDiagnosis(levels: levels).favouredMode(batch: 2))
+        XCTAssertNil(LevelDiagnosis(levels: levels).predictedFastest())
+    }
+
+    /// The coarse-gradient bias subtracts each mean's noise: |D̄|² − V_0/M over |Ḡ|² − V/M.
+    func testCoarseBiasIsTheDenoisedRelativeDistanceOfTheCoarseGradient() {
+        let levels = [LevelStatistics(level: 0, isCorrection: true, meanNorm: 0.5, variance: 0.16 * 16, cost: 1.25),
+                      LevelStatistics(level: 1, isCorrection: false, meanNorm: 1, variance: 1, cost: 0.25)]
+        let fine = LevelStatistics(level: 0, isCorrection: false, meanNorm: 1.5, variance: 1.25 * 16, cost: 1)
+        let diagnosis = LevelDiagnosis(levels: levels, fineGradient: fine, samples: 16)
+        // (0.25 − 0.16) / (2.25 − 1.25) = 0.09.
+        XCTAssertEqual(diagnosis.coarseBias!, 0.3, accuracy: 1e-12)
+        let noisy = LevelDiagnosis(levels: levels, fineGradient: LevelStatistics(level: 0, isCorrection: false, meanNorm: 1,
+                                                                                 variance: 32, cost: 1), samples: 16)
+        XCTAssertEqual(noisy.coarseBias, .infinity)
+        XCTAssertNil(noisy.predictedFastest())
+        XCTAssertNil(LevelDiagnosis(levels: levels, samples: 16).coarseBias)
+    }
+
+    /// The modelled costs: single-scale C_0·(b + B); MGE (Σ N_ℓ C_ℓ)(1 + Σ V_ℓ/N_ℓ / |G|²).
+    func testModelledCostsFollowTheNoiseScaleModel() {
+        let levels = [LevelStatistics(level: 0, isCorrection: true, meanNorm: 0.1, variance: 1, cost: 1.25),
+                      LevelStatistics(level: 1, isCorrection: false, meanNorm: 1, variance: 4, cost: 0.25)]
+        let fine = LevelStatistics(level: 0, isCorrection: false, meanNorm: 2, variance: 8, cost: 1)
+        let diagnosis = LevelDiagnosis(levels: levels, fineGradient: fine, samples: 8)
+        let signal = 4.0 - 1.0, noise = 8 / signal
+        XCTAssertEqual(diagnosis.noiseScale!, noise, accuracy: 1e-12)
+        XCTAssertEqual(diagnosis.modelledSingleCost(batch: 4)!, 4 + noise, accuracy: 1e-12)
+        // N = [1, 4] (sqrt(V_1/C_1) / sqrt(V_0/C_0) = 4/0.894 ≈ 4.47 → 4).
+        XCTAssertEqual(diagnosis.recommendedBatches(finestBatch: 1), [1, 4])
+        XCTAssertEqual(diagnosis.modelledMultilevelCost(finestBatch: 1)!, (1.25 + 4 * 0.25) * (1 + (1 + 4.0 / 4) / signal),
+                       accuracy: 1e-12)
+    }
+
+    /// The three verdicts: a small coarse bias favours coarse stages; a large one leaves the
+    /// cheaper of MGE and single-scale at their best batches.
+    func testPredictedFastestMode() {
+        func diagnosis(correctionMean: Double, correctionVariance: Double, fineVariance: Double) -> LevelDiagnosis {
+            let levels = [LevelStatistics(level: 0, isCorrection: true, meanNorm: correctionMean, variance: correctionVariance, cost: 1.25),
+                          LevelStatistics(level: 1, isCorrection: false, meanNorm: 1, variance: fineVariance, cost: 0.25)]
+            let fine = LevelStatistics(level: 0, isCorrection: false, meanNorm: 1, variance: fineVariance, cost: 1)
+            return LevelDiagnosis(levels: levels, fineGradient: fine, samples: 1024)
+        }
+        // Bias 0.1: progressive, whatever the variances.
+        let close = diagnosis(correctionMean: 0.1, correctionVariance: 0.01, fineVariance: 4)
+        XCTAssertEqual(close.coarseBias!, 0.1, accuracy: 0.01)
+        XCTAssertEqual(close.predictedFastest()?.mode, .progressive)
+        // Bias 0.5 with corrections 100× quieter than a noisy fine gradient: MGE.
+        let quiet = diagnosis(correctionMean: 0.5, correctionVariance: 0.2, fineVariance: 20)
+        XCTAssertEqual(quiet.predictedFastest()?.mode, .multiscale)
+        // Bias 0.5 with corrections as noisy as the gradient: single-scale at the smallest batch.
+        let loud = diagnosis(correctionMean: 0.5, correctionVariance: 4, fineVariance: 4)
+        XCTAssertEqual(loud.predictedFastest()?.mode, .single)
+        XCTAssertEqual(loud.predictedFastest()?.batch, 1)
     }
 
     /// Smoothing averages the logarithms: a 30× jump moves the estimate by √30.
