@@ -102,10 +102,12 @@ public struct LevelDiagnosis: Sendable {
         return signal > 0 ? (bias / signal).squareRoot() : .infinity
     }
 
-    /// The largest `coarseBias` at which coarse stages are predicted to pay: calibrated on the
-    /// five configurations of docs/results.md with tuned sweeps, where the bias was 0.02–0.06
-    /// wherever progressive resizing trained fastest and 0.47–0.61 wherever single-scale did.
-    public static let transferLimit = 0.25
+    /// The largest `coarseBias` at which coarse stages are predicted to pay. On the ten
+    /// configurations of docs/results.md measured against tuned single-scale, progressive
+    /// resizing trained fastest wherever the bias was at most 0.25 and single-scale wherever it
+    /// was 0.48 or more; the limit lies between them (it was 0.25, set on the first five, until
+    /// a configuration with a bias of 0.250 trained fastest with progressive resizing).
+    public static let transferLimit = 0.35
 
     /// The modelled cost of single-scale training at batch `b`, in fine-sample seconds per
     /// unit of the minimal number of steps (McCandlish et al. 2018: steps `S = S_min(1 + B/b)`,
@@ -115,32 +117,55 @@ public struct LevelDiagnosis: Sendable {
         return fine.cost * (Double(batch) + noise)
     }
 
-    /// The modelled cost of MGE at the cost-optimal level batches with `N_0 = finestBatch`
-    /// (`recommendedBatches`): steps `S_min(1 + Σ_ℓ V_ℓ/N_ℓ / |G|²)`, each costing
-    /// `Σ_ℓ N_ℓ·C_ℓ`. Nil unless the fine gradient was measured.
-    public func modelledMultilevelCost(finestBatch: Int) -> Double? {
+    /// The modelled cost of MGE at level batches `batches` (one per level, finest first):
+    /// steps `S_min(1 + Σ_ℓ V_ℓ/N_ℓ / |G|²)`, each costing `Σ_ℓ N_ℓ·C_ℓ`. Nil unless the fine
+    /// gradient was measured.
+    public func modelledMultilevelCost(batches: [Int]) -> Double? {
+        precondition(batches.count == levels.count && batches.allSatisfy { $0 >= 1 }, "one batch of at least 1 per level")
         guard let fine = fineGradient, let noise = noiseScale, noise.isFinite else { return nil }
         let signal = fine.variance / noise
-        let batches = recommendedBatches(finestBatch: finestBatch)
         let stepCost = zip(levels, batches).reduce(0) { $0 + Double($1.1) * $1.0.cost }
         let stepVariance = zip(levels, batches).reduce(0) { $0 + $1.0.variance / Double($1.1) }
         return stepCost * (1 + stepVariance / signal)
     }
+
+    /// The coarser levels' batches that minimise `modelledMultilevelCost` with `N_0 =
+    /// finestBatch`, each searched over the powers of two up to `maxCoarseBatch` (the
+    /// variance-optimal `recommendedBatches` overspend on coarse samples when the finest batch
+    /// is small, since the steps' number, not only their variance, costs). Nil unless the fine
+    /// gradient was measured.
+    public func bestMultilevelBatches(finestBatch: Int) -> (batches: [Int], cost: Double)? {
+        let choices = (0...LevelDiagnosis.maxCoarseBatchLog2).map { 1 << $0 }
+        var best: (batches: [Int], cost: Double)?
+        func search(_ prefix: [Int]) {
+            guard prefix.count < levels.count else {
+                if let cost = modelledMultilevelCost(batches: prefix), cost < best?.cost ?? .infinity { best = (prefix, cost) }
+                return
+            }
+            for n in choices { search(prefix + [n]) }
+        }
+        search([finestBatch])
+        return best
+    }
+
+    /// The coarser levels' batches `bestMultilevelBatches` tries: 1, 2, 4, … 2^10.
+    public static let maxCoarseBatchLog2 = 10
 
     /// The mode predicted to reach a given quality in the least CPU time, searched over the
     /// batches `candidates`:
     /// 1. `coarseBias ≤ transferLimit`: coarse steps make nearly a fine step's progress at a
     ///    fraction of its cost, so coarse stages pay: progressive resizing;
     /// 2. otherwise coarse stages train a different problem, and only the unbiased MGE can use
-    ///    the coarse meshes: MGE when its modelled cost at its best `N_0` is below
-    ///    single-scale's at its best batch, else single-scale at that batch.
+    ///    the coarse meshes: MGE when its modelled cost at its best level batches
+    ///    (`bestMultilevelBatches`, `N_0` among `candidates`) is below single-scale's at its
+    ///    best batch, else single-scale at that batch.
     /// Nil unless the fine gradient was measured with a finite noise scale.
     public func predictedFastest(candidates: [Int] = LevelDiagnosis.candidateBatches)
         -> (mode: TrainingMode, batch: Int, reason: String)? {
         guard let bias = coarseBias, !candidates.isEmpty,
               let single = candidates.compactMap({ b in modelledSingleCost(batch: b).map { (b, $0) } }).min(by: { $0.1 < $1.1 }),
-              let multilevel = candidates.compactMap({ b in modelledMultilevelCost(finestBatch: b).map { (b, $0) } })
-                .min(by: { $0.1 < $1.1 }) else { return nil }
+              let multilevel = candidates.compactMap({ b in bestMultilevelBatches(finestBatch: b) })
+                .min(by: { $0.cost < $1.cost }) else { return nil }
         if bias <= LevelDiagnosis.transferLimit {
             return (.progressive, single.0, String(format: "the next-coarser mesh's gradient is within %.2f of the fine gradient's norm "
                                                    + "(at most %.2f): coarse steps make nearly a fine step's progress for a fraction of "
@@ -148,12 +173,14 @@ public struct LevelDiagnosis: Sendable {
         }
         let differs = String(format: "the next-coarser mesh's gradient differs from the fine one by %.2f of its norm (above %.2f), "
                              + "so coarse stages train another problem; ", bias, LevelDiagnosis.transferLimit)
-        if multilevel.1 < single.1 {
-            return (.multiscale, multilevel.0, differs + String(format: "MGE at N_0 = %d is modelled %.2f× cheaper than single-scale "
-                                                                + "at batch %d", multilevel.0, single.1 / multilevel.1, single.0))
+        let levelBatches = multilevel.batches.map(String.init).joined(separator: ", ")
+        if multilevel.cost < single.1 {
+            return (.multiscale, multilevel.batches[0], differs + String(format: "MGE at level batches %@ is modelled %.2f× cheaper "
+                                                                        + "than single-scale at batch %d", levelBatches,
+                                                                        single.1 / multilevel.cost, single.0))
         }
         return (.single, single.0, differs + String(format: "single-scale at batch %d is modelled %.2f× cheaper than MGE at its "
-                                                    + "best N_0 = %d", single.0, multilevel.1 / single.1, multilevel.0))
+                                                    + "best level batches %@", single.0, multilevel.cost / single.1, levelBatches))
     }
 
     /// The batches `predictedFastest` searches by default.

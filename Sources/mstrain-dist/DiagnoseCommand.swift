@@ -24,7 +24,7 @@ struct DiagnoseLevels: ParsableCommand {
             models the steps a run needs at each batch, and so the CPU cost of single-scale and of MGE over \
             batches 1 to 32. The coarse-gradient bias |E(∇ℓ_0 − ∇ℓ_1)|/|E ∇ℓ_0| says whether a coarse step \
             is nearly a fine one (coarse stages pay). The predicted fastest mode: progressive resizing when \
-            the bias is at most 0.25, else the cheaper of MGE and single-scale at their best batches \
+            the bias is at most 0.35, else the cheaper of MGE and single-scale at their best batches \
             (docs/results.md checks it on every measured configuration). The fitted rates β and γ are \
             printed for reference. The recommended batches are N_ℓ ∝ sqrt(V_ℓ/C_ℓ) with the finest level at \
             --batch.
@@ -86,17 +86,17 @@ struct DiagnoseLevels: ParsableCommand {
     }
 
     /// The modelled CPU cost of single-scale and of MGE at each candidate batch, relative to
-    /// single-scale's best (`LevelDiagnosis.modelledSingleCost`, `modelledMultilevelCost`).
+    /// single-scale's best (`LevelDiagnosis.modelledSingleCost`, `bestMultilevelBatches`).
     private func printBatchSearch(_ diagnosis: LevelDiagnosis) {
         let candidates = LevelDiagnosis.candidateBatches
         let singles = candidates.compactMap { diagnosis.modelledSingleCost(batch: $0) }
         guard let best = singles.min(), singles.count == candidates.count else { return }
         print("modelled CPU cost to a given quality, relative to single-scale's best (steps S_min·(1 + noise/|G|²)):")
-        print("batch  single-scale  MGE (N_0 = batch)  MGE level batches")
+        print("batch  single-scale  MGE (N_0 = batch)  MGE level batches (best for this N_0)")
         for (batch, single) in zip(candidates, singles) {
-            let multilevel = diagnosis.modelledMultilevelCost(finestBatch: batch) ?? .nan
-            let levelBatches = diagnosis.recommendedBatches(finestBatch: batch).map(String.init).joined(separator: ", ")
-            print(String(format: "%5d  %12.2f  %17.2f  %@", batch, single / best, multilevel / best, levelBatches))
+            guard let multilevel = diagnosis.bestMultilevelBatches(finestBatch: batch) else { continue }
+            print(String(format: "%5d  %12.2f  %17.2f  %@", batch, single / best, multilevel.cost / best,
+                         multilevel.batches.map(String.init).joined(separator: ", ")))
         }
     }
 }

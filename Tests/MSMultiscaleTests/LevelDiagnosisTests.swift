@@ -67,7 +67,8 @@ final class LevelDiagnosisTests: XCTestCase {
         XCTAssertNil(LevelDiagnosis(levels: levels, samples: 16).coarseBias)
     }
 
-    /// The modelled costs: single-scale C_0·(b + B); MGE (Σ N_ℓ C_ℓ)(1 + Σ V_ℓ/N_ℓ / |G|²).
+    /// The modelled costs: single-scale C_0·(b + B); MGE (Σ N_ℓ C_ℓ)(1 + Σ V_ℓ/N_ℓ / |G|²),
+    /// and the coarse batches that minimise the latter.
     func testModelledCostsFollowTheNoiseScaleModel() {
         let levels = [LevelStatistics(level: 0, isCorrection: true, meanNorm: 0.1, variance: 1, cost: 1.25),
                       LevelStatistics(level: 1, isCorrection: false, meanNorm: 1, variance: 4, cost: 0.25)]
@@ -78,8 +79,13 @@ final class LevelDiagnosisTests: XCTestCase {
         XCTAssertEqual(diagnosis.modelledSingleCost(batch: 4)!, 4 + noise, accuracy: 1e-12)
         // N = [1, 4] (sqrt(V_1/C_1) / sqrt(V_0/C_0) = 4/0.894 ≈ 4.47 → 4).
         XCTAssertEqual(diagnosis.recommendedBatches(finestBatch: 1), [1, 4])
-        XCTAssertEqual(diagnosis.modelledMultilevelCost(finestBatch: 1)!, (1.25 + 4 * 0.25) * (1 + (1 + 4.0 / 4) / signal),
-                       accuracy: 1e-12)
+        func cost(_ coarse: Double) -> Double { (1.25 + coarse * 0.25) * (1 + (1 + 4 / coarse) / signal) }
+        XCTAssertEqual(diagnosis.modelledMultilevelCost(batches: [1, 4])!, cost(4), accuracy: 1e-12)
+        // Over N_1 = 1, 2, 4, 8, …: 4.0, 3.5, 3.75, 4.875, … so N_1 = 2, below the variance-optimal 4.
+        let best = diagnosis.bestMultilevelBatches(finestBatch: 1)!
+        XCTAssertEqual(best.batches, [1, 2])
+        XCTAssertEqual(best.cost, cost(2), accuracy: 1e-12)
+        for n in (0...LevelDiagnosis.maxCoarseBatchLog2).map({ Double(1 << $0) }) { XCTAssertLessThanOrEqual(best.cost, cost(n)) }
     }
 
     /// The three verdicts: a small coarse bias favours coarse stages; a large one leaves the
