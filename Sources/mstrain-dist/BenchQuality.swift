@@ -41,7 +41,8 @@ struct BenchQuality: ParsableCommand {
     var modes: String?
     @Option(help: "Regimes, comma-separated: \(QualityRegime.allCases.map(\.rawValue).joined(separator: ", ")) (default: \(QualityRegime.defaults.map(\.rawValue).joined(separator: ", "))).")
     var regimes: String?
-    @Option(help: "Train every mode on P×P crops (default: whole images; the preset's image size for photos).") var patch: Int?
+    @Option(help: "Train every mode on P×P crops (default: whole images; the preset's image size for photos). Dead-leaves crops larger than the preset's images are cut from 64 + 4 generated images of (2P)².")
+    var patch: Int?
     @Option(help: "UNet base width of every mode (default: the preset's: quick 8, standard 16, large 32).") var width: Int?
     @Option(help: "Ranks per spatial group of every mode: each fine-level sample split into row strips over G ranks (default 1).")
     var spatialShards: Int?
