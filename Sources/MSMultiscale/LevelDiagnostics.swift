@@ -103,7 +103,7 @@ public struct LevelDiagnosis: Sendable {
     }
 
     /// The largest `coarseBias` at which coarse stages are predicted to pay. On the ten
-    /// configurations of docs/results.md measured against tuned single-scale, progressive
+    /// configurations of docs/results.md measured against tuned or longer single-scale, progressive
     /// resizing trained fastest wherever the bias was at most 0.25 and single-scale wherever it
     /// was 0.48 or more; the limit lies between them (it was 0.25, set on the first five, until
     /// a configuration with a bias of 0.250 trained fastest with progressive resizing).
@@ -130,7 +130,7 @@ public struct LevelDiagnosis: Sendable {
     }
 
     /// The coarser levels' batches that minimise `modelledMultilevelCost` with `N_0 =
-    /// finestBatch`, each searched over the powers of two up to `maxCoarseBatch` (the
+    /// finestBatch`, each searched over the powers of two up to `2^maxCoarseBatchLog2` (the
     /// variance-optimal `recommendedBatches` overspend on coarse samples when the finest batch
     /// is small, since the steps' number, not only their variance, costs). Nil unless the fine
     /// gradient was measured.

@@ -22,9 +22,9 @@ struct DiagnoseLevels: ParsableCommand {
             the multilevel estimator's cost per unit of variance, (Σ_ℓ sqrt(V_ℓ·C_ℓ))², with the fine \
             gradient's, V·C_0 (Giles 2008). The gradient noise scale B = V/|G|² (McCandlish et al. 2018) \
             models the steps a run needs at each batch, and so the CPU cost of single-scale and of MGE over \
-            batches 1 to 32. The coarse-gradient bias |E(∇ℓ_0 − ∇ℓ_1)|/|E ∇ℓ_0| says whether a coarse step \
-            is nearly a fine one (coarse stages pay). The predicted fastest mode: progressive resizing when \
-            the bias is at most 0.35, else the cheaper of MGE and single-scale at their best batches \
+            batches \(LevelDiagnosis.candidateBatches.map(String.init).joined(separator: ", ")). The coarse-gradient \
+            bias |E(∇ℓ_0 − ∇ℓ_1)|/|E ∇ℓ_0| says whether a coarse step is nearly a fine one (coarse stages pay). \
+            The predicted fastest mode: progressive resizing when the bias is at most \(LevelDiagnosis.transferLimit), else the cheaper of MGE and single-scale at their best batches \
             (docs/results.md checks it on every measured configuration). The fitted rates β and γ are \
             printed for reference. The recommended batches are N_ℓ ∝ sqrt(V_ℓ/C_ℓ) with the finest level at \
             --batch.
